@@ -1,0 +1,277 @@
+"""The ``rasd`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from scrapy.utils.misc import load_object
+from w3lib.encoding import html_to_unicode
+
+from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
+from crawler.items import RawPage
+from crawler.query import find_articles, get_article, iso, known_urls, public
+from crawler.store import Store, StoreError, default_db_path, mask_secrets, resolve_db, utcnow
+from crawler.urls import canonical_url
+from pipelines import OFFLINE_STAGES
+from pipelines.store import to_document
+
+EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_DB = 0, 64, 2, 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _sites(args: argparse.Namespace) -> dict[str, SiteConfig]:
+    return load_sites(site_dirs(args.sites or []))
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(args.db)
+
+
+def _when(text: str) -> datetime:
+    """ISO date/time (UTC unless given) or a look-back like 24h / 7d."""
+    m = re.fullmatch(r"(\d+)([mhd])", text.strip())
+    if m:
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[m.group(2)]
+        return utcnow() - timedelta(**{unit: int(m.group(1))})
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date, time or look-back (24h, 7d): {text!r}") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _json_line(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+# --- commands -----------------------------------------------------------------------------
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.runner import SUMMARY_COLUMNS, crawl, project_settings
+
+    sites = _sites(args)
+    names = sorted(sites) if args.all else args.names
+    if not names:
+        raise CliError("name at least one site, or --all (see `rasd sites`)", EXIT_USAGE)
+    unknown = [n for n in names if n not in sites]
+    if unknown:
+        raise CliError(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(sites))})",
+                       EXIT_CONFIG)
+    _store(args).close()  # fail fast, before any crawling, when the database is unusable
+    settings = project_settings(
+        RASD_DB=resolve_db(args.db),
+        RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
+        RASD_PROGRESS=True,
+        LOG_LEVEL="INFO" if args.verbose else "WARNING",
+    )
+    print(f"crawling {', '.join(names)} into {mask_secrets(resolve_db(args.db))}", file=sys.stderr)
+    summaries = crawl(names, settings)
+    rows = [[s.site, *(getattr(s, c) for c in SUMMARY_COLUMNS)] for s in summaries]
+    print(_table(rows, ["site", *SUMMARY_COLUMNS]))
+    return EXIT_OK
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    sites = _sites(args)
+    rows = [[s.name, s.title, s.schedule, "yes" if s.render else "no", len(s.entry_points), s.path]
+            for s in sites.values()]
+    print(_table(rows, ["name", "title", "schedule", "render", "entry points", "config"]))
+    return EXIT_OK
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        docs = find_articles(store, limit=args.limit, site=args.site, since=args.since,
+                             until=args.until, search=args.search)
+        _print_articles((public(d) for d in docs), args.format)
+    return EXIT_OK
+
+
+def _print_articles(articles: Iterable[dict[str, Any]], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(list(articles), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["id", "published", "site", "title", "url"])
+        for a in articles:
+            writer.writerow([a["id"], a["published"] or "", a["site"], a["title"], a["url"]])
+    else:
+        rows = [[a["id"], (a["published"] or "")[:16], a["site"], a["title"][:70], a["url"]]
+                for a in articles]
+        print(_table(rows, ["id", "published", "site", "title", "url"]))
+
+
+def cmd_article(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        doc = get_article(store, args.ref)
+        if doc is None:
+            raise CliError(f"no stored article {args.ref!r}", 1)
+        art = public(doc)
+        known = known_urls(store, [link["url"] for link in art["read_also"]])
+    for link in art["read_also"]:
+        link["stored"] = link["url"] in known
+    if args.format == "json":
+        print(json.dumps(art, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(art["title"])
+    print(f"{art['site']} · {art['published'] or 'no date'} · {art['url']}")
+    for label, key in (("authors", "authors"), ("source", "source"), ("tags", "tags")):
+        value = art[key]
+        if value:
+            print(f"{label}: {', '.join(value) if isinstance(value, list) else value}")
+    print(f"version {art['version']} · first seen {art['first_seen']} · last seen {art['last_seen']}"
+          + (f" · duplicate of {art['duplicate_of']}" if art["duplicate_of"] else ""))
+    print()
+    print(art["body"])
+    if art["read_also"]:
+        print("\nread also:")
+        for link in art["read_also"]:
+            mark = "stored" if link["stored"] else "not crawled"
+            print(f"  - {link['title']}  <{link['url']}>  [{mark}]")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        for doc in find_articles(store, site=args.site, since=args.since, until=args.until):
+            sys.stdout.write(_json_line(public(doc)) + "\n")
+    return EXIT_OK
+
+
+def parse_page(html_bytes: bytes, url: str, site: SiteConfig | None,
+               sites: dict[str, SiteConfig]) -> dict[str, Any]:
+    """What the offline pipeline stages make of one saved page (nothing is stored)."""
+    encoding, text = html_to_unicode(None, html_bytes)
+    item: Any = RawPage(url=canonical_url(url), final_url=url, status=200, html=text,
+                        encoding=encoding, site=site.name if site else None, fetched_at=utcnow(),
+                        headers={}, depth=0, hints={})
+    for path in OFFLINE_STAGES:
+        item = load_object(path)(sites).process_item(item)
+    doc = to_document(item)
+    out = public(doc)
+    out.update({k: iso(v) for k, v in doc.items() if k not in out})
+    return out
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from scrapy.exceptions import DropItem
+
+    sites = _sites(args)
+    if args.site:
+        if args.site not in sites:
+            raise CliError(f"unknown site {args.site!r}", EXIT_CONFIG)
+        site = sites[args.site]
+    else:
+        site = next((s for s in sites.values() if s.owns(args.url)), None)
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}", 1) from exc
+    if args.file.endswith(".gz"):
+        import gzip
+
+        data = gzip.decompress(data)
+    try:
+        out = parse_page(data, args.url, site, sites)
+    except DropItem as exc:
+        raise CliError(f"not an article: {exc}", 1) from exc
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+# --- parser -------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=None, help="MongoDB URI or embedded-store path (env RASD_DB)")
+    common.add_argument("--sites", action="append", metavar="DIR",
+                        help="extra folder of site configs (env RASD_SITES); repeatable")
+    parser = argparse.ArgumentParser(
+        prog="rasd", parents=[common],
+        description="Rasd (رصد) crawls Arabic news sites into MongoDB or an embedded store.",
+        epilog=f"Default database when neither --db nor RASD_DB is set: {default_db_path()}",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("crawl", parents=[common], help="crawl sites now")
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("--all", action="store_true", help="every configured site")
+    p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("sites", parents=[common], help="list configured sites")
+    p.set_defaults(func=cmd_sites)
+
+    def filters(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--site")
+        p.add_argument("--since", type=_when, help="ISO date/time or look-back such as 24h, 7d")
+        p.add_argument("--until", type=_when)
+
+    p = sub.add_parser("articles", parents=[common], help="list stored articles")
+    filters(p)
+    p.add_argument("--search", help="text in title, body or tags (Arabic spelling-insensitive)")
+    p.add_argument("--limit", type=int, default=50, help="0 = no limit (default 50)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(func=cmd_articles)
+
+    p = sub.add_parser("article", parents=[common], help="one article with its read-also links")
+    p.add_argument("ref", metavar="URL_OR_ID")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_article)
+
+    p = sub.add_parser("export", parents=[common], help="JSON Lines of stored articles on stdout")
+    filters(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("parse", parents=[common], help="parse a saved page offline, store nothing")
+    p.add_argument("file")
+    p.add_argument("--url", required=True, help="the URL the page was saved from")
+    p.add_argument("--site", help="site config to use (default: the one owning --url)")
+    p.set_defaults(func=cmd_parse)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"rasd: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StoreError as exc:
+        print(f"rasd: database error: {exc}", file=sys.stderr)
+        return EXIT_DB
+    except CliError as exc:
+        print(f"rasd: {exc}", file=sys.stderr)
+        return exc.code
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

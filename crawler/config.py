@@ -1,0 +1,273 @@
+"""Site configurations: one TOML file per site, validated up front.
+
+A config error must stop the user before any crawling starts and tell them which file,
+which key and why, so every check here raises :class:`ConfigError` with all three.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+BUILTIN_SITES_DIR = Path(__file__).parent / "sites"
+SELECTOR_FIELDS = frozenset(
+    {
+        "title", "body", "published", "modified", "authors", "tags", "source",
+        "summary", "section", "image", "read_also", "remove",
+    }
+)
+_INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
+_INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class ConfigError(ValueError):
+    """A site config that cannot be used; the message names file, key and reason."""
+
+    def __init__(self, path: Path | str, key: str | None, reason: str) -> None:
+        self.path, self.key, self.reason = str(path), key, reason
+        where = f"{path}: key '{key}'" if key else str(path)
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """One news site: where to discover articles and how to read them."""
+
+    name: str
+    path: Path
+    title: str = ""
+    start_urls: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    article_urls: tuple[re.Pattern[str], ...] = ()
+    follow: tuple[re.Pattern[str], ...] = ()
+    render: bool = False
+    schedule: str = "1h"
+    timezone: str = "UTC"
+    language: str = "ar"
+    allowed_domains: tuple[str, ...] = ()
+    read_also_depth: int = 1
+    max_pages: int = 0
+    selectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def entry_points(self) -> tuple[str, ...]:
+        return self.feeds + self.sitemaps + self.start_urls
+
+    def schedule_seconds(self) -> int | None:
+        """Interval length in seconds, or None when the schedule is a cron expression."""
+        m = _INTERVAL.match(self.schedule)
+        return int(m.group(1)) * _INTERVAL_UNITS[m.group(2)] if m else None
+
+    def is_article_url(self, url: str) -> bool:
+        if self.article_urls:
+            return any(p.search(url) for p in self.article_urls)
+        return _looks_like_article(url)
+
+    def is_follow_url(self, url: str) -> bool:
+        return any(p.search(url) for p in self.follow)
+
+    def owns(self, url: str) -> bool:
+        """Whether a URL belongs to this site (its host or a subdomain of it)."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+
+def _looks_like_article(url: str) -> bool:
+    """Generic-mode guess: article paths carry a long numeric id or a multi-word slug."""
+    path = urlsplit(url).path
+    if re.search(r"\d{4,}", path):
+        return True
+    last = [s for s in path.split("/") if s]
+    return bool(last) and last[-1].count("-") >= 3
+
+
+# --- loading and validation -------------------------------------------------------------
+
+_KNOWN_KEYS = {
+    "name", "title", "start_urls", "feeds", "sitemaps", "article_urls", "follow", "render",
+    "schedule", "timezone", "language", "allowed_domains", "read_also_depth", "max_pages",
+    "selectors",
+}
+
+
+def _str_list(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(path, key, "must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _urls(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
+    urls = _str_list(path, data, key)
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(path, key, f"{url!r} is not an absolute http(s) URL")
+    return urls
+
+
+def _regexes(path: Path, data: dict[str, Any], key: str) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for pattern in _str_list(path, data, key):
+        try:
+            out.append(re.compile(pattern))
+        except re.error as exc:
+            raise ConfigError(path, key, f"invalid regular expression {pattern!r}: {exc}") from exc
+    return tuple(out)
+
+
+def validate_schedule(path: Path | str, schedule: str) -> None:
+    """An interval like 30s/15m/2h/1d, or a 5-field cron expression."""
+    if _INTERVAL.match(schedule):
+        if int(_INTERVAL.match(schedule).group(1)) == 0:  # type: ignore[union-attr]
+            raise ConfigError(path, "schedule", "interval must be greater than zero")
+        return
+    if len(schedule.split()) != 5:
+        raise ConfigError(
+            path, "schedule",
+            f"{schedule!r} is neither an interval (30s, 15m, 2h, 1d) nor a 5-field cron expression",
+        )
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(schedule)
+    except ValueError as exc:
+        raise ConfigError(path, "schedule", f"invalid cron expression {schedule!r}: {exc}") from exc
+
+
+def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
+    """Validate one parsed TOML document; ``path`` is only used in error messages."""
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(path, unknown[0], f"unknown key (known keys: {', '.join(sorted(_KNOWN_KEYS))})")
+    name = data.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(path, "name", "required; lower-case letters, digits, '-' or '_'")
+    if path.suffix == ".toml" and path.stem != name:
+        raise ConfigError(path, "name", f"must equal the file name ({path.stem!r}), got {name!r}")
+
+    start_urls, feeds, sitemaps = (_urls(path, data, k) for k in ("start_urls", "feeds", "sitemaps"))
+    if not (start_urls or feeds or sitemaps):
+        raise ConfigError(path, "start_urls", "a site needs at least one of start_urls, feeds, sitemaps")
+
+    schedule = data.get("schedule", "1h")
+    if not isinstance(schedule, str):
+        raise ConfigError(path, "schedule", "must be a string such as '15m' or '*/30 * * * *'")
+    validate_schedule(path, schedule.strip())
+
+    timezone = data.get("timezone", "UTC")
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(path, "timezone", f"unknown time zone {timezone!r}") from exc
+
+    for key in ("render",):
+        if not isinstance(data.get(key, False), bool):
+            raise ConfigError(path, key, "must be true or false")
+    for key, default in (("read_also_depth", 1), ("max_pages", 0)):
+        value = data.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(path, key, "must be a whole number >= 0")
+
+    selectors_raw = data.get("selectors", {})
+    if not isinstance(selectors_raw, dict):
+        raise ConfigError(path, "selectors", "must be a table of field = selector")
+    selectors: dict[str, tuple[str, ...]] = {}
+    for fname, sel in selectors_raw.items():
+        key = f"selectors.{fname}"
+        if fname not in SELECTOR_FIELDS:
+            raise ConfigError(path, key, f"unknown field (known: {', '.join(sorted(SELECTOR_FIELDS))})")
+        selectors[fname] = _str_list(path, selectors_raw, fname) if sel else ()
+        if not selectors[fname]:
+            raise ConfigError(path, key, "must be a non-empty selector or list of selectors")
+        _check_selectors(path, key, selectors[fname])
+
+    domains = _str_list(path, data, "allowed_domains") or tuple(
+        sorted({_registered_host(u) for u in start_urls + feeds + sitemaps})
+    )
+    title = data.get("title", name)
+    if not isinstance(title, str):
+        raise ConfigError(path, "title", "must be a string")
+    language = data.get("language", "ar")
+    if not isinstance(language, str):
+        raise ConfigError(path, "language", "must be a language code such as 'ar'")
+    return SiteConfig(
+        name=name, path=path, title=title, start_urls=start_urls, feeds=feeds,
+        sitemaps=sitemaps, article_urls=_regexes(path, data, "article_urls"),
+        follow=_regexes(path, data, "follow"), render=data.get("render", False),
+        schedule=schedule.strip(), timezone=str(timezone), language=language,
+        allowed_domains=tuple(d.lower() for d in domains),
+        read_also_depth=data.get("read_also_depth", 1), max_pages=data.get("max_pages", 0),
+        selectors=selectors,
+    )
+
+
+def _check_selectors(path: Path, key: str, selectors: Iterable[str]) -> None:
+    from parsel import Selector
+
+    probe = Selector(text="<html><body></body></html>")
+    for sel in selectors:
+        try:
+            if is_xpath(sel):
+                probe.xpath(sel)
+            else:
+                probe.css(sel)
+        except Exception as exc:  # parsel raises several unrelated types for bad syntax
+            raise ConfigError(path, key, f"invalid selector {sel!r}: {exc}") from exc
+
+
+def is_xpath(selector: str) -> bool:
+    """Selectors are CSS unless they look like XPath ('/…', './…', '(…')."""
+    return selector.startswith(("/", "./", "("))
+
+
+def _registered_host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def load_site_file(path: Path) -> SiteConfig:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, None, f"not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read file: {exc.strerror}") from exc
+    return parse_site(path, data)
+
+
+def site_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
+    """Built-in sites first, then RASD_SITES (os.pathsep-separated), then explicit dirs."""
+    dirs = [BUILTIN_SITES_DIR]
+    env = os.environ.get("RASD_SITES", "")
+    dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs += [Path(p) for p in extra]
+    return dirs
+
+
+def load_sites(dirs: Iterable[str | Path] | None = None) -> dict[str, SiteConfig]:
+    """All site configs; a later directory overrides a built-in site of the same name."""
+    sites: dict[str, SiteConfig] = {}
+    for d in site_dirs() if dirs is None else [Path(p) for p in dirs]:
+        if not d.is_dir():
+            raise ConfigError(d, None, "site config directory does not exist")
+        for path in sorted(d.glob("*.toml")):
+            site = load_site_file(path)
+            sites[site.name] = site
+    return sites

@@ -1,0 +1,61 @@
+"""Run crawls in this process and summarise them per site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.spiders.news import NewsSpider
+
+SUMMARY_COLUMNS = ("fetched", "new", "updated", "unchanged", "duplicates", "errors")
+
+
+@dataclass
+class CrawlSummary:
+    site: str
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    finish_reason: str = ""
+    stats: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_stats(cls, site: str, stats: dict[str, Any]) -> CrawlSummary:
+        return cls(
+            site=site,
+            fetched=stats.get("rasd/pages_fetched", 0),
+            new=stats.get("rasd/articles_new", 0),
+            updated=stats.get("rasd/articles_updated", 0),
+            unchanged=stats.get("rasd/articles_unchanged", 0),
+            duplicates=stats.get("rasd/duplicates", 0),
+            errors=stats.get("rasd/errors", 0) + stats.get("rasd/parse_failures/body", 0),
+            finish_reason=str(stats.get("finish_reason", "")),
+            stats=stats,
+        )
+
+
+def project_settings(**overrides: Any) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for key, value in overrides.items():
+        if value is not None:
+            settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def crawl(site_names: list[str], settings: Settings) -> list[CrawlSummary]:
+    """Crawl the sites concurrently in one reactor run; blocks until all are done."""
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawlers = []
+    for name in site_names:
+        crawler = process.create_crawler(NewsSpider)
+        process.crawl(crawler, site=name)
+        crawlers.append((name, crawler))
+    process.start()
+    return [CrawlSummary.from_stats(name, c.stats.get_stats()) for name, c in crawlers]

@@ -1,0 +1,41 @@
+"""Scrapy settings for Rasd. Site-specific behaviour lives in site configs, not here."""
+
+from crawler import __version__
+from pipelines import STAGES
+
+BOT_NAME = "rasd"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = f"Rasd/{__version__} (Arabic news monitor; +https://github.com/rasd-news/rasd)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: AutoThrottle adapts to each site's latency; hard caps per domain.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
+EXTENSIONS = {"crawler.progress.Progress": 500}
+
+# Rasd's own settings (the CLI fills them from flags and environment variables).
+RASD_DB = None            # MongoDB URI or embedded-store path; None = RASD_DB env or default
+RASD_SITE_DIRS = []       # site config folders; empty = built-in + RASD_SITES
+RASD_PROGRESS = False     # one line per stored article on stderr

@@ -1,0 +1,1 @@
+"""Rasd's spiders: one config-driven spider serves every site."""

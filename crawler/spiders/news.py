@@ -1,0 +1,163 @@
+"""The config-driven ``news`` spider: discovers article URLs and fetches them.
+
+It never parses article fields — the pipelines do — so ``rasd parse`` on a saved page and
+a live crawl produce the same result.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from twisted.python.failure import Failure
+
+from crawler.config import ConfigError, SiteConfig
+from crawler.discovery import parse_feed, parse_sitemap
+from crawler.items import RawPage
+from crawler.signals import read_also_found
+from crawler.store import utcnow
+from crawler.urls import canonical_url
+from pipelines.base import sites_for
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTING_DEPTH = 3
+MAX_ERROR_SAMPLES = 10
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, site: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not site:
+            raise ValueError("the news spider needs a site: scrapy crawl news -a site=NAME")
+        self.site_name = site
+        self.article_requests = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        sites = sites_for(crawler)
+        if spider.site_name not in sites:
+            known = ", ".join(sorted(sites)) or "none"
+            raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
+        spider.site: SiteConfig = sites[spider.site_name]
+        spider.allowed_domains = list(spider.site.allowed_domains)
+        spider.links = LinkExtractor(allow_domains=spider.allowed_domains, unique=True)
+        crawler.signals.connect(spider.on_read_also, signal=read_also_found)
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.site.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, dont_filter=True)
+        for url in self.site.sitemaps:
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True)
+        for url in self.site.start_urls:
+            yield scrapy.Request(
+                url, callback=self.parse_listing, errback=self.on_error, dont_filter=True,
+                meta={"listing_depth": 0},
+            )
+
+    # --- discovery ---------------------------------------------------------------------
+
+    def parse_feed(self, response: Response) -> Any:
+        entries = parse_feed(response.body)
+        if not entries:
+            self.record_error("feed", f"no entries in feed {response.url}")
+        for entry in entries:
+            yield from self.article_request(entry.url, response.url, hints=entry.hints)
+
+    def parse_sitemap(self, response: Response) -> Any:
+        sitemap = parse_sitemap(response.body)
+        for child in sitemap.children:
+            if self.site.owns(child):
+                yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
+        for entry in sitemap.entries:
+            if not self.site.article_urls or self.site.is_article_url(entry.url):
+                yield from self.article_request(entry.url, response.url, hints=entry.hints)
+
+    def parse_listing(self, response: Response) -> Any:
+        if not isinstance(response, TextResponse):
+            return
+        depth = response.meta.get("listing_depth", 0)
+        for link in self.links.extract_links(response):
+            url = canonical_url(link.url)
+            if self.site.is_follow_url(url):
+                if depth < MAX_LISTING_DEPTH:
+                    yield scrapy.Request(
+                        url, callback=self.parse_listing, errback=self.on_error,
+                        meta={"listing_depth": depth + 1},
+                    )
+            elif self.site.is_article_url(url):
+                yield from self.article_request(url, response.url)
+
+    def article_request(
+        self, url: str, referer: str, hints: dict[str, str] | None = None, depth: int = 0
+    ) -> Any:
+        url = canonical_url(url, base=referer)
+        if not self.site.owns(url):
+            return
+        if self.site.max_pages and self.article_requests >= self.site.max_pages:
+            return
+        self.article_requests += 1
+        yield scrapy.Request(
+            url, callback=self.parse_article, errback=self.on_error,
+            meta={"rasd_hints": hints or {}, "rasd_depth": depth},
+        )
+
+    def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
+        """Follow same-site read-also links found by the pipelines, up to the site's depth."""
+        depth = (item.get("depth") or 0) + 1
+        if item.get("site") != self.site.name or depth > self.site.read_also_depth:
+            return
+        for link in links:
+            for request in self.article_request(link["url"], item["url"], depth=depth):
+                self.crawler.engine.crawl(request)
+
+    # --- fetching ----------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Any:
+        self.crawler.stats.inc_value("rasd/pages_fetched")
+        if not isinstance(response, TextResponse):
+            self.record_error("not_html", f"{response.url} is not a text page")
+            return
+        yield RawPage(
+            url=canonical_url(response.request.url),
+            final_url=response.url,
+            status=response.status,
+            html=response.text,
+            encoding=response.encoding,
+            site=self.site.name,
+            fetched_at=utcnow(),
+            headers={
+                "etag": (response.headers.get("ETag") or b"").decode("latin-1") or None,
+                "last_modified": (response.headers.get("Last-Modified") or b"").decode("latin-1")
+                or None,
+            },
+            depth=response.meta.get("rasd_depth", 0),
+            hints=response.meta.get("rasd_hints", {}),
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            kind = f"http_{response.status}"
+        else:
+            kind = failure.type.__name__ if failure.type else "error"
+        self.record_error(kind, f"{request.url if request else '?'}: {failure.getErrorMessage()}")
+
+    def record_error(self, kind: str, message: str) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("rasd/errors")
+        stats.inc_value(f"rasd/errors/{kind}")
+        samples = stats.get_value("rasd/error_samples") or []
+        if len(samples) < MAX_ERROR_SAMPLES:
+            stats.set_value("rasd/error_samples", [*samples, message])
+        logger.warning("%s: %s", kind, message)

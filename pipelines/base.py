@@ -1,0 +1,39 @@
+"""What every stage shares: the crawler's settings, site configs and stats."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+
+from crawler.config import SiteConfig, load_sites
+
+
+class Stage:
+    """A pipeline stage that also runs without a crawler (``rasd parse``): then ``sites``
+    is given directly and stats go nowhere."""
+
+    def __init__(self, sites: dict[str, SiteConfig], crawler: Crawler | None = None) -> None:
+        self.sites = sites
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(sites_for(crawler), crawler)
+
+    def site(self, item: Any) -> SiteConfig | None:
+        return self.sites.get(item.get("site"))
+
+    def inc(self, key: str, count: int = 1) -> None:
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"rasd/{key}", count)
+
+
+def sites_for(crawler: Crawler) -> dict[str, SiteConfig]:
+    """Site configs for this crawler, loaded once and shared by the spider and stages."""
+    cached = getattr(crawler, "_rasd_sites", None)
+    if cached is None:
+        dirs = crawler.settings.getlist("RASD_SITE_DIRS") or None
+        cached = load_sites(dirs)
+        crawler._rasd_sites = cached  # type: ignore[attr-defined]
+    return cached

@@ -1,0 +1,32 @@
+"""Stage 3 — dates: printed dates become aware UTC datetimes.
+
+When the page gives no readable date, the feed's or sitemap's date for the URL is used;
+the layer that supplied it is recorded like every other field's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.dates import parse_date
+from pipelines.base import Stage
+
+
+class DatesPipeline(Stage):
+    def process_item(self, item: Any) -> Any:
+        site = self.site(item)
+        tz = site.timezone if site else "UTC"
+        now = item.get("fetched_at")
+        hints = item.get("hints") or {}
+        layers = item.setdefault("extraction", {})
+        for field, hint in (("published", "published"), ("modified", "lastmod")):
+            value = parse_date(item.get(f"{field}_raw"), tz, now)
+            if value is None and hints.get(hint):
+                value = parse_date(hints[hint], tz, now)
+                if value is not None:
+                    layers[field] = "feed"
+            if value is not None:
+                item[field] = value
+            elif field == "published":
+                self.inc("parse_failures/published")
+        return item

@@ -1,0 +1,45 @@
+"""Stage 1 — parse: a fetched page becomes an article with every field as published."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from crawler.arabic import script_language
+from crawler.extract import extract_article
+from crawler.items import Article
+from crawler.urls import canonical_url
+from pipelines.base import Stage
+
+_CARRIED = ("url", "final_url", "site", "status", "fetched_at", "headers", "depth", "hints")
+
+
+class ParsePipeline(Stage):
+    def process_item(self, item: Any) -> Article:
+        raw = ItemAdapter(item)
+        site = self.site(raw)
+        fields = extract_article(raw["html"], raw.get("final_url") or raw["url"], site)
+        article = Article({k: raw.get(k) for k in _CARRIED if raw.get(k) is not None})
+
+        canonical = fields.pop("canonical", None)
+        if canonical and (site is None or site.owns(canonical)):
+            article["url"] = canonical_url(canonical)
+        fields["published_raw"] = fields.pop("published", None)
+        fields["modified_raw"] = fields.pop("modified", None)
+        for key, value in fields.items():
+            if value not in (None, "", [], {}):
+                article[key] = value
+        article["language"] = script_language(
+            " ".join(filter(None, (fields.get("title"), fields.get("body"))))
+        ) or (site.language if site else "ar")
+
+        for required in ("title", "body"):
+            if not article.get(required):
+                self.inc(f"parse_failures/{required}")
+        if not article.get("body"):
+            raise DropItem(f"no article text found at {article['url']}")
+        if not article.get("title"):
+            article["title"] = ""
+        return article

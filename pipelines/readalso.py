@@ -1,0 +1,32 @@
+"""Stage 4 — read-also: canonical, deduplicated links, never back to the article itself.
+
+Links to the same site are announced with the ``read_also_found`` signal so the spider
+can crawl them (depth-limited); the stage itself never schedules requests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.signals import read_also_found
+from crawler.urls import canonical_url
+from pipelines.base import Stage
+
+
+class ReadAlsoPipeline(Stage):
+    def process_item(self, item: Any) -> Any:
+        own = {canonical_url(item["url"])}
+        if item.get("final_url"):
+            own.add(canonical_url(item["final_url"]))
+        links, seen = [], set(own)
+        for link in item.get("read_also") or []:
+            url = canonical_url(link["url"])
+            if url in seen:
+                continue
+            seen.add(url)
+            links.append({**link, "url": url})
+        item["read_also"] = links
+        self.inc("read_also_links", len(links))
+        if links and self.crawler is not None:
+            self.crawler.signals.send_catch_log(read_also_found, item=item, links=links)
+        return item
