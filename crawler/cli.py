@@ -56,6 +56,13 @@ def _when(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
 def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
@@ -87,6 +94,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
         RASD_PROGRESS=True,
         LOG_LEVEL="INFO" if args.verbose else "WARNING",
+        **dict(args.set or []),
     )
     print(f"crawling {', '.join(names)} into {mask_secrets(resolve_db(args.db))}", file=sys.stderr)
     summaries = crawl(names, settings)
@@ -221,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--all", action="store_true", help="every configured site")
     p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log")
+    p.add_argument("-s", "--set", action="append", type=_setting, metavar="NAME=VALUE",
+                   help="override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("sites", parents=[common], help="list configured sites")
