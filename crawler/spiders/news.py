@@ -49,7 +49,7 @@ class NewsSpider(scrapy.Spider):
             raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
         spider.site: SiteConfig = sites[spider.site_name]
         spider.allowed_domains = list(spider.site.allowed_domains)
-        spider.links = LinkExtractor(allow_domains=spider.allowed_domains, unique=True)
+        spider.links = LinkExtractor(unique=True)
         crawler.signals.connect(spider.on_read_also, signal=read_also_found)
         return spider
 
@@ -88,6 +88,8 @@ class NewsSpider(scrapy.Spider):
         depth = response.meta.get("listing_depth", 0)
         for link in self.links.extract_links(response):
             url = canonical_url(link.url)
+            if not self.site.owns(url):
+                continue
             if self.site.is_follow_url(url):
                 if depth < MAX_LISTING_DEPTH:
                     yield scrapy.Request(

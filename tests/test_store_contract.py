@@ -1,0 +1,133 @@
+"""The store contract, run against every backend Rasd supports.
+
+The embedded litemongo store runs always. MongoDB runs when RASD_TEST_MONGODB_URI is set
+(e.g. mongodb://localhost:27017/rasd_test against the official `mongo` container): no MongoDB
+server can be installed on our build machines — it is not packaged in Debian and its
+installers download binaries — so there the MongoDB half is skipped, and CI proves the
+embedded half. Every test below is written against the pymongo API only, so the same
+assertions hold on both.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from crawler.arabic import normalise
+from crawler.query import article_filter, find_articles, get_article, known_urls, public
+from crawler.store import Store, StoreError, is_mongo_uri, mask_secrets, resolve_db
+
+MONGO_URI = os.environ.get("RASD_TEST_MONGODB_URI")
+
+
+@pytest.fixture(params=["litemongo", "mongodb"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "mongodb":
+        if not MONGO_URI:
+            pytest.skip("RASD_TEST_MONGODB_URI not set: no MongoDB server can run on this machine")
+        base, _, _ = MONGO_URI.rpartition("/")
+        uri = f"{base}/rasd_test_{uuid.uuid4().hex[:8]}"
+        s = Store(uri)
+        yield s
+        s.client.drop_database(s.db.name)
+        s.close()
+    else:
+        with Store(str(tmp_path / "store" / "rasd.db")) as s:
+            yield s
+
+
+def doc(url: str, **extra: object) -> dict[str, object]:
+    base = {
+        "url": url, "site": "watan", "title": "لقاء كيم وبوتين يثير مخاوف واشنطن",
+        "title_norm": "لقاء كيم وبوتين يثير مخاوف واشنطن", "body": "نص", "body_norm": "نص",
+        "tags": ["كوريا الشمالية"], "tags_norm": ["كوريا الشماليه"], "fingerprint": "f1",
+        "published": datetime(2023, 9, 12, 9, 0, tzinfo=UTC), "read_also": [],
+    }
+    return {**base, **extra}
+
+
+def test_unique_url_index(store: Store) -> None:
+    store.articles.insert_one(doc("https://a.example/1"))
+    with pytest.raises(DuplicateKeyError):
+        store.articles.insert_one(doc("https://a.example/1"))
+    names = {tuple(k for k, _ in v["key"]) for v in store.articles.index_information().values()}
+    assert ("url",) in names and ("site", "published") in names
+
+
+def test_save_article_new_unchanged_updated(store: Store) -> None:
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    first = store.save_article(doc("https://a.example/1"), now=t0)
+    assert first.outcome == "new"
+    again = store.save_article(doc("https://a.example/1"), now=t0 + timedelta(hours=1))
+    assert again.outcome == "unchanged" and again.doc_id == first.doc_id
+    edited = store.save_article(doc("https://a.example/1", body="نص معدل", fingerprint="f2"),
+                                now=t0 + timedelta(hours=2))
+    assert edited.outcome == "updated"
+    stored = store.articles.find_one({"url": "https://a.example/1"})
+    assert stored["version"] == 2 and stored["body"] == "نص معدل"
+    assert stored["first_seen"] == t0 and stored["last_seen"] == t0 + timedelta(hours=2)
+    assert store.articles.count_documents({}) == 1
+
+
+def test_datetimes_round_trip_as_aware_utc(store: Store) -> None:
+    cairo = datetime(2023, 9, 12, 12, 0, tzinfo=UTC) + timedelta(0)
+    store.save_article(doc("https://a.example/2", published=cairo))
+    got = store.articles.find_one({"url": "https://a.example/2"})["published"]
+    assert got.tzinfo is not None and got == cairo
+    assert public(store.articles.find_one({"url": "https://a.example/2"}))["published"] == "2023-09-12T12:00:00Z"
+
+
+def test_queries_filter_sort_and_search_spelling_insensitively(store: Store) -> None:
+    day = datetime(2023, 9, 10, tzinfo=UTC)
+    store.save_article(doc("https://a.example/1", published=day, title="إسرائيل تعلن",
+                           title_norm=normalise("إسرائيل تعلن"), fingerprint="a"))
+    store.save_article(doc("https://a.example/2", published=day + timedelta(days=1), fingerprint="b"))
+    store.save_article(doc("https://b.example/3", site="other", published=day + timedelta(days=2),
+                           fingerprint="c"))
+    urls = [d["url"] for d in find_articles(store)]
+    assert urls == ["https://b.example/3", "https://a.example/2", "https://a.example/1"]
+    assert [d["url"] for d in find_articles(store, site="other")] == ["https://b.example/3"]
+    since = [d["url"] for d in find_articles(store, since=day + timedelta(hours=12))]
+    assert since == ["https://b.example/3", "https://a.example/2"]
+    until = [d["url"] for d in find_articles(store, until=day + timedelta(hours=12))]
+    assert until == ["https://a.example/1"]
+    # The query is normalised like the stored keys: hamza, tashkeel and tatweel don't matter.
+    for query in ("اسرائيل", "إسرائيل", "إسـرائِيل"):
+        assert [d["url"] for d in find_articles(store, search=query)] == ["https://a.example/1"]
+    # Regex metacharacters in a search are literal text, not patterns.
+    assert list(find_articles(store, search="(.*")) == []
+    assert len(list(find_articles(store, limit=2))) == 2
+    assert article_filter(search="x")["$or"]
+
+
+def test_get_article_by_id_url_and_canonical_form(store: Store) -> None:
+    url = "https://a.example/news/%D9%83%D9%8A%D9%85"
+    saved = store.save_article(doc(url))
+    assert get_article(store, str(saved.doc_id))["url"] == url
+    assert get_article(store, url)["url"] == url
+    assert get_article(store, "https://A.example/news/كيم?utm_source=x#top")["url"] == url
+    assert get_article(store, "not-an-id") is None
+    assert known_urls(store, [url, "https://a.example/missing"]) == {url}
+
+
+def test_unreachable_mongodb_is_a_clear_error_without_password() -> None:
+    with pytest.raises(StoreError) as err:
+        Store("mongodb://rasd:s3cret-pass@127.0.0.1:1/rasd?serverSelectionTimeoutMS=500")
+    assert "s3cret-pass" not in str(err.value)
+    assert "rasd:***@127.0.0.1:1" in str(err.value)
+
+
+def test_uri_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert is_mongo_uri("mongodb+srv://cluster.example/rasd") and not is_mongo_uri("/var/lib/rasd.db")
+    assert mask_secrets("see mongodb://u:p%40ss@h/db and https://hook:tok@x.example/") == (
+        "see mongodb://u:***@h/db and https://hook:***@x.example/"
+    )
+    monkeypatch.setenv("RASD_DB", "/tmp/elsewhere.db")
+    assert resolve_db(None) == "/tmp/elsewhere.db"
+    assert resolve_db("mongodb://h/x") == "mongodb://h/x"
