@@ -51,7 +51,7 @@ def project_settings(**overrides: Any) -> Settings:
 
 def crawl(site_names: list[str], settings: Settings) -> list[CrawlSummary]:
     """Crawl the sites concurrently in one reactor run; blocks until all are done."""
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = []
     for name in site_names:
         crawler = process.create_crawler(NewsSpider)
