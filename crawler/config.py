@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +39,25 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class Layout:
+    """One version of a site's markup: the selectors valid for pages published in
+    [since, until) (dates in the site's time zone; either end may be open).
+
+    A redesign adds a layout instead of editing the old one, so saved pages from before
+    the redesign keep parsing. ``selectors`` already include the site's shared ones.
+    """
+
+    name: str
+    since: date | None = None
+    until: date | None = None
+    selectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    own_selectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def covers(self, day: date) -> bool:
+        return (self.since is None or day >= self.since) and (self.until is None or day < self.until)
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """One news site: where to discover articles and how to read them."""
 
@@ -57,6 +77,7 @@ class SiteConfig:
     read_also_depth: int = 1
     max_pages: int = 0
     selectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    layouts: tuple[Layout, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,8 +120,9 @@ def _looks_like_article(url: str) -> bool:
 _KNOWN_KEYS = {
     "name", "title", "start_urls", "feeds", "sitemaps", "article_urls", "follow", "render",
     "schedule", "timezone", "language", "allowed_domains", "read_also_depth", "max_pages",
-    "selectors",
+    "selectors", "layouts",
 }
+_LAYOUT_KEYS = {"name", "since", "until", "selectors"}
 
 
 def _str_list(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -184,18 +206,8 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(path, key, "must be a whole number >= 0")
 
-    selectors_raw = data.get("selectors", {})
-    if not isinstance(selectors_raw, dict):
-        raise ConfigError(path, "selectors", "must be a table of field = selector")
-    selectors: dict[str, tuple[str, ...]] = {}
-    for fname, sel in selectors_raw.items():
-        key = f"selectors.{fname}"
-        if fname not in SELECTOR_FIELDS:
-            raise ConfigError(path, key, f"unknown field (known: {', '.join(sorted(SELECTOR_FIELDS))})")
-        selectors[fname] = _str_list(path, selectors_raw, fname) if sel else ()
-        if not selectors[fname]:
-            raise ConfigError(path, key, "must be a non-empty selector or list of selectors")
-        _check_selectors(path, key, selectors[fname])
+    selectors = _selectors(path, data.get("selectors", {}), "selectors")
+    layouts = _layouts(path, data.get("layouts", []), selectors)
 
     domains = _str_list(path, data, "allowed_domains") or tuple(
         sorted({_registered_host(u) for u in start_urls + feeds + sitemaps})
@@ -213,8 +225,67 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
         schedule=schedule.strip(), timezone=str(timezone), language=language,
         allowed_domains=tuple(d.lower() for d in domains),
         read_also_depth=data.get("read_also_depth", 1), max_pages=data.get("max_pages", 0),
-        selectors=selectors,
+        selectors=selectors, layouts=layouts,
     )
+
+
+def _selectors(path: Path, raw: Any, prefix: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise ConfigError(path, prefix, "must be a table of field = selector")
+    selectors: dict[str, tuple[str, ...]] = {}
+    for fname, sel in raw.items():
+        key = f"{prefix}.{fname}"
+        if fname not in SELECTOR_FIELDS:
+            raise ConfigError(path, key, f"unknown field (known: {', '.join(sorted(SELECTOR_FIELDS))})")
+        selectors[fname] = _str_list(path, raw, fname) if sel else ()
+        if not selectors[fname]:
+            raise ConfigError(path, key, "must be a non-empty selector or list of selectors")
+        _check_selectors(path, key, selectors[fname])
+    return selectors
+
+
+def _day(path: Path, key: str, value: Any) -> date | None:
+    """A TOML date (2024-05-01) or the same as a string; None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(path, key, f"must be a date such as 2024-05-01, got {value!r}")
+
+
+def _layouts(path: Path, raw: Any, shared: dict[str, tuple[str, ...]]) -> tuple[Layout, ...]:
+    """[[layouts]] tables in file order (the order is also the fallback matching order)."""
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise ConfigError(path, "layouts", "must be an array of tables: [[layouts]]")
+    layouts: list[Layout] = []
+    for i, table in enumerate(raw):
+        where = f"layouts[{i}]"
+        unknown = sorted(set(table) - _LAYOUT_KEYS)
+        if unknown:
+            raise ConfigError(path, f"{where}.{unknown[0]}",
+                              f"unknown key (known keys: {', '.join(sorted(_LAYOUT_KEYS))})")
+        name = table.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(path, f"{where}.name", "required: a short label such as '2024'")
+        if any(layout.name == name for layout in layouts):
+            raise ConfigError(path, f"{where}.name", f"duplicate layout name {name!r}")
+        since, until = _day(path, f"{where}.since", table.get("since")), _day(
+            path, f"{where}.until", table.get("until"))
+        if since and until and since >= until:
+            raise ConfigError(path, f"{where}.until", f"must be after since ({since})")
+        own = _selectors(path, table.get("selectors", {}), f"{where}.selectors")
+        if not own:
+            raise ConfigError(path, f"{where}.selectors", "a layout needs at least one selector")
+        layouts.append(Layout(name=name, since=since, until=until,
+                              selectors={**shared, **own}, own_selectors=own))
+    return tuple(layouts)
 
 
 def _check_selectors(path: Path, key: str, selectors: Iterable[str]) -> None:

@@ -51,6 +51,7 @@ class Article(scrapy.Item):
     body = scrapy.Field()
     read_also = scrapy.Field()
     extraction = scrapy.Field()   # field -> layer that produced it
+    layout = scrapy.Field()       # which of the site's versioned layouts parsed the page
     title_norm = scrapy.Field()
     body_norm = scrapy.Field()
     tags_norm = scrapy.Field()

@@ -12,7 +12,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from crawler.config import SiteConfig
-from crawler.extract import body, heuristics, jsonld, meta, readalso, selectors
+from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors
 
 FIELDS = (
     "title", "published", "modified", "authors", "source", "tags", "summary", "section",
@@ -32,10 +32,13 @@ def parse_html(html: str) -> lxml_html.HtmlElement:
 def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict[str, Any]:
     """All fields of one page as published (raw date strings; later stages parse them)."""
     tree = parse_html(html)
+    from_jsonld, from_meta = jsonld.extract(tree), meta.extract(tree)
+    layout = layouts.choose(tree, site, (from_jsonld.get("published"), from_meta.get("published")))
+    site_selectors = layout.selectors if layout else (site.selectors if site else {})
     layers = [
-        ("selectors", selectors.extract(tree, site.selectors if site else {})),
-        ("jsonld", jsonld.extract(tree)),
-        ("meta", meta.extract(tree)),
+        ("selectors", selectors.extract(tree, site_selectors)),
+        ("jsonld", from_jsonld),
+        ("meta", from_meta),
         ("heuristics", heuristics.extract(tree)),
     ]
     article: dict[str, Any] = {}
@@ -46,13 +49,15 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
                 article[field] = values[field]
                 sources[field] = layer
 
-    links = readalso.extract(tree, url, site.selectors.get("read_also", ()) if site else ())
+    links = readalso.extract(tree, url, site_selectors.get("read_also", ()))
     if "body" not in article:
-        text = body.extract(tree, url, site.selectors.get("remove", ()) if site else ())
+        text = body.extract(tree, url, site_selectors.get("remove", ()))
         if text:
             article["body"] = text
             sources["body"] = "trafilatura"
     article["read_also"] = links
     article["canonical"] = meta.canonical(tree, url)
     article["extraction"] = sources
+    if layout:
+        article["layout"] = layout.name
     return article

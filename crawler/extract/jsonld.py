@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from lxml import etree
 
 from crawler.extract.textutil import clean
+
+# Some publishers (BBC among them) wrap the JSON in a commented-out CDATA section.
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 ARTICLE_TYPES = {
     "NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
@@ -56,7 +60,7 @@ def articles(tree: etree._Element) -> list[dict[str, Any]]:
     found = []
     for script in tree.xpath('//script[contains(@type, "ld+json")]'):
         try:
-            data = json.loads(script.text or "", strict=False)
+            data = json.loads(_CDATA.sub("", script.text or ""), strict=False)
         except ValueError:
             continue
         for node in _nodes(data):
