@@ -103,12 +103,146 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, Any]:
+    """Health per site from the database, when there is one; listing sites never creates it."""
+    from crawler.health import site_health
+    from crawler.store import is_mongo_uri
+
+    uri = resolve_db(args.db)
+    if not is_mongo_uri(uri) and not Path(uri).expanduser().exists():
+        return {}
+    try:
+        with Store(uri) as store:
+            return {s.name: site_health(store, s) for s in sites}
+    except StoreError as exc:
+        print(f"rasd: health unavailable: {exc}", file=sys.stderr)
+        return {}
+
+
+def _entry_kinds(site: SiteConfig) -> str:
+    counts = (("feed", len(site.feeds)), ("sitemap", len(site.sitemaps)), ("listing", len(site.start_urls)))
+    return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts if n)
+
+
+def _site_json(site: SiteConfig, health: Any) -> dict[str, Any]:
+    return {
+        "name": site.name, "title": site.title, "schedule": site.schedule, "render": site.render,
+        "timezone": site.timezone, "feeds": list(site.feeds), "sitemaps": list(site.sitemaps),
+        "listings": list(site.start_urls), "article_urls": [p.pattern for p in site.article_urls],
+        "selectors": sorted(site.selectors),
+        "layouts": [{"name": lo.name, "since": lo.since and lo.since.isoformat(),
+                     "until": lo.until and lo.until.isoformat(), "selectors": sorted(lo.own_selectors)}
+                    for lo in site.layouts],
+        "config": str(site.path),
+        "health": None if health is None else {
+            "status": health.status, "last_article": iso(health.last_article),
+            "articles_24h": health.articles_24h, "last_run": iso(health.last_run),
+            "last_run_errors": health.last_run_errors},
+    }
+
+
+def _print_site_details(site: SiteConfig, health: Any) -> None:
+    print(f"{site.name} — {site.title}")
+    print(f"  schedule {site.schedule} · render {'yes' if site.render else 'no'} · {site.timezone}"
+          f" · {site.path}")
+    print(f"  health: {health.summary() if health else 'unknown (no database yet)'}")
+    for kind, urls in (("feed", site.feeds), ("sitemap", site.sitemaps), ("listing", site.start_urls)):
+        for url in urls:
+            print(f"  {kind:<8} {url}")
+    for pattern in site.article_urls:
+        print(f"  article  {pattern.pattern}")
+    if site.selectors:
+        print(f"  selectors: {', '.join(sorted(site.selectors))}")
+    for lo in site.layouts:
+        span = f"{lo.since or '…'} – {lo.until or '…'}"
+        print(f"  layout {lo.name} ({span}): {', '.join(sorted(lo.own_selectors))}")
+
+
 def cmd_sites(args: argparse.Namespace) -> int:
     sites = _sites(args)
-    rows = [[s.name, s.title, s.schedule, "yes" if s.render else "no", len(s.entry_points), s.path]
-            for s in sites.values()]
-    print(_table(rows, ["name", "title", "schedule", "render", "entry points", "config"]))
+    if args.check:
+        return _check_site(args, sites)
+    unknown = [n for n in args.names if n not in sites]
+    if unknown:
+        raise CliError(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(sites))})",
+                       EXIT_CONFIG)
+    chosen = [sites[n] for n in args.names] if args.names else list(sites.values())
+    health = _health(args, chosen)
+    if args.format == "json":
+        print(json.dumps([_site_json(s, health.get(s.name)) for s in chosen], ensure_ascii=False, indent=2))
+    elif args.names:
+        for site in chosen:
+            _print_site_details(site, health.get(site.name))
+            print()
+    else:
+        rows = [[s.name, s.title, s.schedule, "yes" if s.render else "no", _entry_kinds(s),
+                 health[s.name].summary() if s.name in health else "unknown (no database yet)"]
+                for s in chosen]
+        print(_table(rows, ["name", "title", "schedule", "render", "entry points", "health"]))
+        print(f"\n{len(chosen)} sites · entry points of one site: rasd sites NAME · "
+              "try one: rasd sites --check NAME")
     return EXIT_OK
+
+
+def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
+    from crawler.runner import project_settings
+    from crawler.sitecheck import MAX_SHOWN_LINKS, run_check
+
+    if args.check not in sites:
+        raise CliError(f"unknown site {args.check!r} (known: {', '.join(sorted(sites))})", EXIT_CONFIG)
+    settings = project_settings(
+        RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
+        LOG_LEVEL="INFO" if args.verbose else "ERROR", **dict(args.set or []),
+    )
+    print(f"checking {args.check}: one entry point, one article; nothing is stored", file=sys.stderr)
+    report = run_check(args.check, settings)
+    article = _checked_article(report.article) if report.article else None
+    if args.format == "json":
+        print(json.dumps({"site": report.site, "ok": report.ok,
+                          "entries": [vars(e) for e in report.entries],
+                          "article_url": report.article_url, "article_status": report.article_status,
+                          "article_error": report.article_error, "article": article},
+                         ensure_ascii=False, indent=2, default=str))
+        return EXIT_OK if report.ok else 1
+    for e in report.entries:
+        outcome = f"HTTP {e.status}" if e.status else "no response"
+        if e.error:
+            outcome += f" ({e.error})"
+        print(f"{e.kind:<8} {e.url}\n         {outcome}, {len(e.article_links)} article links")
+        for url in e.article_links[:MAX_SHOWN_LINKS]:
+            print(f"           {url}")
+    if not report.article_url:
+        print("no article link found in any entry point: check feeds/sitemaps/start_urls and article_urls")
+        return 1
+    print(f"article  {report.article_url}\n         HTTP {report.article_status or '-'}"
+          + (f" ({report.article_error})" if report.article_error else ""))
+    if article is None:
+        return 1
+    layers = article.pop("extraction")
+    for key, value in article.items():
+        if key in ("read_also", "body"):
+            continue
+        shown = ", ".join(value) if isinstance(value, list) else value
+        via = f"  [{layers[key]}]" if key in layers else ""
+        print(f"  {key + ':':<11}{shown if shown not in (None, '') else '—'}{via}")
+    body = article["body"] or ""
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    print(f"  body:      {len(body)} characters, {len(paragraphs)} paragraphs  [{layers.get('body', '—')}]")
+    if paragraphs:
+        print(f"    first: {paragraphs[0][:200]}\n    last:  {paragraphs[-1][-200:]}")
+    print(f"  read also: {len(article['read_also'])} links")
+    for link in article["read_also"]:
+        print(f"    - {link['title']}  <{link['url']}>")
+    return EXIT_OK if report.ok else 1
+
+
+def _checked_article(item: dict[str, Any]) -> dict[str, Any]:
+    keys = ("url", "title", "published", "modified", "authors", "tags", "source", "section", "layout",
+            "language")
+    out = {k: iso(item.get(k)) for k in keys}
+    out.update(body=item.get("body") or "", read_also=item.get("read_also") or [],
+               extraction=item.get("extraction") or {})
+    return out
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
@@ -233,7 +367,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
     p.set_defaults(func=cmd_crawl)
 
-    p = sub.add_parser("sites", parents=[common], help="list configured sites")
+    p = sub.add_parser("sites", parents=[common],
+                       help="list configured sites with their health; details or a live check of one")
+    p.add_argument("names", nargs="*", metavar="NAME", help="show these sites' entry points and layouts")
+    p.add_argument("--check", metavar="NAME",
+                   help="fetch one feed/listing and one article of NAME; print what would be stored")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log (with --check)")
+    p.add_argument("-s", "--set", action="append", type=_setting, metavar="NAME=VALUE",
+                   help="override a Scrapy setting for --check; repeatable")
     p.set_defaults(func=cmd_sites)
 
     def filters(p: argparse.ArgumentParser) -> None:
