@@ -1,0 +1,70 @@
+"""The built-in site catalogue: every config loads, is conservative, and its URL patterns
+recognise the site's article URLs (and not its section pages)."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.config import BUILTIN_SITES_DIR, load_sites
+
+SITES = load_sites([BUILTIN_SITES_DIR])
+
+# One real article URL and one non-article URL per site (from the saved corpus pages where we
+# have them, otherwise URLs of the site's known shape).
+URLS = {
+    "aawsat": ("https://aawsat.com/العالم-العربي/المشرق-العربي/5079111-مثال", "https://aawsat.com/العالم-العربي"),
+    "akhbarelyom": ("https://akhbarelyom.com/news/newdetails/3126898/1/36-عامًا",
+                    "https://akhbarelyom.com/news/newsection/1"),
+    "alarabiya": ("https://www.alarabiya.net/arab-and-world/2024/05/13/مثال",
+                  "https://www.alarabiya.net/arab-and-world"),
+    "albayan": ("https://www.albayan.ae/across-the-uae/news-and-reports/2020-06-03-1.3874341",
+                "https://www.albayan.ae/across-the-uae"),
+    "aljazeera": ("https://www.aljazeera.net/news/2024/5/13/مثال", "https://www.aljazeera.net/news/"),
+    "alkhaleej": ("https://www.alkhaleej.ae/2024-05-13/مثال/سياسة/الإمارات", "https://www.alkhaleej.ae/سياسة"),
+    "almadenahnews": ("https://www.almadenahnews.com/article/825076-مثال",
+                      "https://www.almadenahnews.com/category/عربي-ودولي"),
+    "almasryalyoum": ("https://www.almasryalyoum.com/news/details/3145678",
+                      "https://www.almasryalyoum.com/news/index"),
+    "alyaum": ("https://www.alyaum.com/articles/6291787/القارات-السبع/مثال", "https://www.alyaum.com/القارات-السبع"),
+    "assabah": ("http://www.assabah.com.tn/article/164913/مثال", "http://www.assabah.com.tn/section/1"),
+    "bbcarabic": ("https://www.bbc.com/arabic/articles/c720dxj8dq8o", "https://www.bbc.com/arabic/topics/c2dwq28209rt"),
+    "beirutobserver": ("https://www.beirutobserver.com/2020/11/2338761/",
+                       "https://www.beirutobserver.com/category/news/"),
+    "cnnarabic": ("https://arabic.cnn.com/middle-east/article/2024/05/13/مثال", "https://arabic.cnn.com/middle-east"),
+    "echorouk": ("https://www.echoroukonline.com/مثال-على-عنوان-خبر-طويل", "https://www.echoroukonline.com/"),
+    "elbaladtv": ("https://elbaladtv.net/تركى-آل-الشيخ-بعد-إصابة-يسرا/", "https://elbaladtv.net/"),
+    "elwatannews": ("https://www.elwatannews.com/news/details/7212345", "https://www.elwatannews.com/section/1"),
+    "fatabyyano": ("https://fatabyyano.net/المقطع-من-العاب-محاكاة-الطيران/", "https://fatabyyano.net/"),
+    "hespress": ("https://www.hespress.com/مثال-على-خبر-1354321.html", "https://www.hespress.com/politique"),
+    "lbcgroup": ("https://www.lbcgroup.tv/news/lifestyle/898682/مثال/ar", "https://www.lbcgroup.tv/news/ar"),
+    "masrawy": ("https://www.masrawy.com/news/news_egypt/details/2024/5/13/2591234/مثال",
+                "https://www.masrawy.com/news/news_egypt"),
+    "skynewsarabia": ("https://www.skynewsarabia.com/middle-east/1712345-مثال", "https://www.skynewsarabia.com/middle-east"),
+    "sputnikarabic": ("https://sarabic.ae/20240513/مثال-1088123456.html", "https://sarabic.ae/world/"),
+    "youm7": ("https://www.youm7.com/story/2024/5/20/وزارة-العمل/6574622", "https://www.youm7.com/Section/أخبار-عاجلة/65/1"),
+}
+
+
+def test_at_least_fifteen_sites_ship() -> None:
+    assert len(SITES) >= 15
+    assert set(SITES) == set(URLS)
+
+
+@pytest.mark.parametrize("name", sorted(SITES))
+def test_site_is_conservative_and_local(name: str) -> None:
+    site = SITES[name]
+    assert 30 * 60 <= (site.schedule_seconds() or 0) <= 2 * 3600, "schedule between 30m and 2h"
+    assert site.timezone != "UTC", "dates printed without a zone are read in the site's zone"
+    assert site.entry_points and all(site.owns(u) for u in site.entry_points)
+    assert site.language == "ar"
+
+
+@pytest.mark.parametrize("name", sorted(SITES))
+def test_article_patterns(name: str) -> None:
+    from crawler.urls import canonical_url
+
+    site = SITES[name]
+    article, section = (canonical_url(u) for u in URLS[name])
+    assert site.owns(article)
+    assert site.is_article_url(article)
+    assert not site.is_article_url(section)
