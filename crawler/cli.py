@@ -119,6 +119,12 @@ def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, 
         return {}
 
 
+def _health_words(health: Any) -> str:
+    if health is None:
+        return "unknown (no database yet)"
+    return f"{health.state}: {health.reason}, {health.articles_24h} articles in 24h"
+
+
 def _entry_kinds(site: SiteConfig) -> str:
     counts = (("feed", len(site.feeds)), ("sitemap", len(site.sitemaps)), ("listing", len(site.start_urls)))
     return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts if n)
@@ -135,9 +141,8 @@ def _site_json(site: SiteConfig, health: Any) -> dict[str, Any]:
                     for lo in site.layouts],
         "config": str(site.path),
         "health": None if health is None else {
-            "status": health.status, "last_article": iso(health.last_article),
-            "articles_24h": health.articles_24h, "last_run": iso(health.last_run),
-            "last_run_errors": health.last_run_errors},
+            "state": health.state, "reason": health.reason, "articles_24h": health.articles_24h,
+            "last_run": iso(health.last_run)},
     }
 
 
@@ -145,7 +150,7 @@ def _print_site_details(site: SiteConfig, health: Any) -> None:
     print(f"{site.name} — {site.title}")
     print(f"  schedule {site.schedule} · render {'yes' if site.render else 'no'} · {site.timezone}"
           f" · {site.path}")
-    print(f"  health: {health.summary() if health else 'unknown (no database yet)'}")
+    print(f"  health: {_health_words(health)}")
     for kind, urls in (("feed", site.feeds), ("sitemap", site.sitemaps), ("listing", site.start_urls)):
         for url in urls:
             print(f"  {kind:<8} {url}")
@@ -176,7 +181,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
             print()
     else:
         rows = [[s.name, s.title, s.schedule, "yes" if s.render else "no", _entry_kinds(s),
-                 health[s.name].summary() if s.name in health else "unknown (no database yet)"]
+                 _health_words(health.get(s.name))]
                 for s in chosen]
         print(_table(rows, ["name", "title", "schedule", "render", "entry points", "health"]))
         print(f"\n{len(chosen)} sites · entry points of one site: rasd sites NAME · "

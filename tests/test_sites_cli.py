@@ -43,26 +43,29 @@ def test_unknown_site_is_a_config_error(rasd_env: dict[str, str]) -> None:
 @pytest.mark.slow
 def test_health_after_a_crawl(news_site, rasd_env: dict[str, str]) -> None:
     site, server = news_site
-    write_site(Path(rasd_env["RASD_SITES"]), "local", server.url, schedule="30m")
-    write_site(Path(rasd_env["RASD_SITES"]), "quiet", "http://quiet.example", schedule="1h")
-    write_site(Path(rasd_env["RASD_SITES"]), "broken", "http://broken.example", schedule="1h")
+    folder = Path(rasd_env["RASD_SITES"])
+    write_site(folder, "local", server.url, schedule="30m")
+    write_site(folder, "quiet", "http://quiet.example", schedule="1h")
+    write_site(folder, "broken", "http://broken.example", schedule="1h")
     run_rasd("crawl", "local", *FAST, env=rasd_env, check=True)
     with Store(rasd_env["RASD_DB"]) as store:
+        # A site whose only article is three days old, and one whose last three runs failed.
         store.save_article({"url": "http://quiet.example/news/1", "site": "quiet", "fingerprint": "x"},
                            now=utcnow() - timedelta(days=3))
-        store.runs.insert_one({"site": "broken", "started": utcnow(), "fetched": 0, "errors": 4})
+        for minutes in (90, 30, 1):
+            store.runs.insert_one({"site": "broken", "status": "failed", "fetched": 0,
+                                   "started": utcnow() - timedelta(minutes=minutes)})
 
     data = {s["name"]: s["health"] for s in json.loads(
         run_rasd("sites", "--format", "json", env=rasd_env, check=True).stdout)}
-    assert data["local"]["status"] == "ok"
+    assert data["local"]["state"] == "healthy"
     assert data["local"]["articles_24h"] == len(site.stories)
-    assert data["quiet"]["status"] == "stale"
-    assert data["quiet"]["articles_24h"] == 0
-    assert data["broken"]["status"] == "failing"
-    assert data["broken"]["last_run_errors"] == 4
-    assert data["youm7"]["status"] == "never crawled"
+    assert (data["quiet"]["state"], data["quiet"]["articles_24h"]) == ("degraded", 0)
+    assert data["broken"]["state"] == "failing"
+    assert data["youm7"]["state"] == "degraded" and "never crawled" in data["youm7"]["reason"]
     table = run_rasd("sites", env=rasd_env, check=True).stdout
-    assert f"ok, last new article just now, {len(site.stories)} in 24h" in table
+    assert f"{len(site.stories)} articles in 24h" in table
+    assert "failing: last 3 runs failed" in table
 
 
 @pytest.mark.slow
