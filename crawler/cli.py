@@ -202,8 +202,9 @@ def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
     print(f"checking {args.check}: one entry point, one article; nothing is stored", file=sys.stderr)
     report = run_check(args.check, settings)
     article = _checked_article(report.article) if report.article else None
+    warnings = _check_warnings(sites[args.check], article) if article else []
     if args.format == "json":
-        print(json.dumps({"site": report.site, "ok": report.ok,
+        print(json.dumps({"site": report.site, "ok": report.ok, "warnings": warnings,
                           "entries": [vars(e) for e in report.entries],
                           "article_url": report.article_url, "article_status": report.article_status,
                           "article_error": report.article_error, "article": article},
@@ -238,7 +239,21 @@ def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
     print(f"  read also: {len(article['read_also'])} links")
     for link in article["read_also"]:
         print(f"    - {link['title']}  <{link['url']}>")
+    for warning in warnings:
+        print(f"warning: {warning}")
     return EXIT_OK if report.ok else 1
+
+
+def _check_warnings(site: SiteConfig, article: dict[str, Any]) -> list[str]:
+    """What a user adding a site should fix before relying on it."""
+    out = []
+    for field in ("title", "published", "body"):
+        if not article.get(field):
+            out.append(f"no {field} found: add a [selectors] {field} = ... to {site.path.name}")
+    if site.layouts and not article.get("layout"):
+        out.append("none of the site's [[layouts]] fits this page: the site may have been "
+                   "redesigned; add a layout for the new markup")
+    return out
 
 
 def _checked_article(item: dict[str, Any]) -> dict[str, Any]:

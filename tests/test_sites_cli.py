@@ -102,6 +102,17 @@ def test_check_follows_a_sitemap_index_and_reports_failure(news_site, rasd_env: 
     assert f"sitemap  {server.url}/sitemap-news.xml\n         HTTP 200" in proc.stdout
     assert server.article_hits() == 1
 
+    # A listing page, and a layout that no longer fits: the check says what to fix.
+    write_site(folder, "local", server.url, feeds=[], sitemaps=[])
+    (folder / "local.toml").write_text((folder / "local.toml").read_text(encoding="utf-8") + (
+        '[[layouts]]\nname = "old"\nuntil = 2001-01-01\n[layouts.selectors]\nbody = "div.gone p"\n'),
+        encoding="utf-8")
+    proc = run_rasd("sites", "--check", "local", *FAST, env=rasd_env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"listing  {server.url}/\n         HTTP 200" in proc.stdout
+    assert "warning: none of the site's [[layouts]] fits this page" in proc.stdout
+    assert server.article_hits() == 2
+
     write_site(folder, "local", server.url, feeds=[f"{server.url}/gone.xml"], sitemaps=[], start_urls=[])
     proc = run_rasd("sites", "--check", "local", *FAST, env=rasd_env)
     assert proc.returncode == 1
