@@ -191,7 +191,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
     from crawler.runner import project_settings
-    from crawler.sitecheck import MAX_SHOWN_LINKS, run_check
+    from crawler.sitecheck import print_report, report_json, run_check
 
     if args.check not in sites:
         raise CliError(f"unknown site {args.check!r} (known: {', '.join(sorted(sites))})", EXIT_CONFIG)
@@ -201,68 +201,11 @@ def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
     )
     print(f"checking {args.check}: one entry point, one article; nothing is stored", file=sys.stderr)
     report = run_check(args.check, settings)
-    article = _checked_article(report.article) if report.article else None
-    warnings = _check_warnings(sites[args.check], article) if article else []
     if args.format == "json":
-        print(json.dumps({"site": report.site, "ok": report.ok, "warnings": warnings,
-                          "entries": [vars(e) for e in report.entries],
-                          "article_url": report.article_url, "article_status": report.article_status,
-                          "article_error": report.article_error, "article": article},
-                         ensure_ascii=False, indent=2, default=str))
-        return EXIT_OK if report.ok else 1
-    for e in report.entries:
-        outcome = f"HTTP {e.status}" if e.status else "no response"
-        if e.error:
-            outcome += f" ({e.error})"
-        print(f"{e.kind:<8} {e.url}\n         {outcome}, {len(e.article_links)} article links")
-        for url in e.article_links[:MAX_SHOWN_LINKS]:
-            print(f"           {url}")
-    if not report.article_url:
-        print("no article link found in any entry point: check feeds/sitemaps/start_urls and article_urls")
-        return 1
-    print(f"article  {report.article_url}\n         HTTP {report.article_status or '-'}"
-          + (f" ({report.article_error})" if report.article_error else ""))
-    if article is None:
-        return 1
-    layers = article.pop("extraction")
-    for key, value in article.items():
-        if key in ("read_also", "body"):
-            continue
-        shown = ", ".join(value) if isinstance(value, list) else value
-        via = f"  [{layers[key]}]" if key in layers else ""
-        print(f"  {key + ':':<11}{shown if shown not in (None, '') else '—'}{via}")
-    body = article["body"] or ""
-    paragraphs = [p for p in body.split("\n\n") if p.strip()]
-    print(f"  body:      {len(body)} characters, {len(paragraphs)} paragraphs  [{layers.get('body', '—')}]")
-    if paragraphs:
-        print(f"    first: {paragraphs[0][:200]}\n    last:  {paragraphs[-1][-200:]}")
-    print(f"  read also: {len(article['read_also'])} links")
-    for link in article["read_also"]:
-        print(f"    - {link['title']}  <{link['url']}>")
-    for warning in warnings:
-        print(f"warning: {warning}")
+        print(json.dumps(report_json(report, sites[args.check]), ensure_ascii=False, indent=2, default=str))
+    else:
+        print_report(report, sites[args.check])
     return EXIT_OK if report.ok else 1
-
-
-def _check_warnings(site: SiteConfig, article: dict[str, Any]) -> list[str]:
-    """What a user adding a site should fix before relying on it."""
-    out = []
-    for field in ("title", "published", "body"):
-        if not article.get(field):
-            out.append(f"no {field} found: add a [selectors] {field} = ... to {site.path.name}")
-    if site.layouts and not article.get("layout"):
-        out.append("none of the site's [[layouts]] fits this page: the site may have been "
-                   "redesigned; add a layout for the new markup")
-    return out
-
-
-def _checked_article(item: dict[str, Any]) -> dict[str, Any]:
-    keys = ("url", "title", "published", "modified", "authors", "tags", "source", "section", "layout",
-            "language")
-    out = {k: iso(item.get(k)) for k in keys}
-    out.update(body=item.get("body") or "", read_also=item.get("read_also") or [],
-               extraction=item.get("extraction") or {})
-    return out
 
 
 def cmd_articles(args: argparse.Namespace) -> int:

@@ -21,6 +21,8 @@ from scrapy.http import Response
 from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
+from crawler.config import SiteConfig
+from crawler.query import iso
 from crawler.spiders.news import NewsSpider
 from crawler.urls import canonical_url
 from pipelines import OFFLINE_STAGES
@@ -154,3 +156,71 @@ def run_check(site_name: str, settings: Settings) -> CheckReport:
     process.crawl(crawler, site=site_name)
     process.start()
     return crawler.spider.report
+
+
+# --- showing the result ------------------------------------------------------------------
+
+_SHOWN = ("url", "title", "published", "modified", "authors", "tags", "source", "section", "layout",
+          "language")
+
+
+def shown_article(item: dict[str, Any]) -> dict[str, Any]:
+    """The article as ``rasd`` shows it: dates in ISO, read-also and layers kept."""
+    out = {k: iso(item.get(k)) for k in _SHOWN}
+    out.update(body=item.get("body") or "", read_also=item.get("read_also") or [],
+               extraction=item.get("extraction") or {})
+    return out
+
+
+def warnings(site: SiteConfig, article: dict[str, Any] | None) -> list[str]:
+    """What a user adding or fixing a site should look at before relying on it."""
+    if article is None:
+        return []
+    out = [f"no {field} found: add a [selectors] {field} = ... to {site.path.name}"
+           for field in ("title", "published", "body") if not article.get(field)]
+    if site.layouts and not article.get("layout"):
+        out.append("none of the site's [[layouts]] fits this page: the site may have been "
+                   "redesigned; add a layout for the new markup")
+    return out
+
+
+def report_json(report: CheckReport, site: SiteConfig) -> dict[str, Any]:
+    article = shown_article(report.article) if report.article else None
+    return {"site": report.site, "ok": report.ok, "warnings": warnings(site, article),
+            "entries": [vars(e) for e in report.entries], "article_url": report.article_url,
+            "article_status": report.article_status, "article_error": report.article_error,
+            "article": article}
+
+
+def print_report(report: CheckReport, site: SiteConfig) -> None:
+    for e in report.entries:
+        outcome = f"HTTP {e.status}" if e.status else "no response"
+        if e.error:
+            outcome += f" ({e.error})"
+        print(f"{e.kind:<8} {e.url}\n         {outcome}, {len(e.article_links)} article links")
+        for url in e.article_links[:MAX_SHOWN_LINKS]:
+            print(f"           {url}")
+    if not report.article_url:
+        print("no article link found in any entry point: check feeds/sitemaps/start_urls and article_urls")
+        return
+    print(f"article  {report.article_url}\n         HTTP {report.article_status or '-'}"
+          + (f" ({report.article_error})" if report.article_error else ""))
+    if report.article is None:
+        return
+    article = shown_article(report.article)
+    layers = article["extraction"]
+    for key in _SHOWN:
+        value = article[key]
+        shown = ", ".join(value) if isinstance(value, list) else value
+        via = f"  [{layers[key]}]" if key in layers else ""
+        print(f"  {key + ':':<11}{shown if shown not in (None, '') else '—'}{via}")
+    paragraphs = [p for p in article["body"].split("\n\n") if p.strip()]
+    print(f"  body:      {len(article['body'])} characters, {len(paragraphs)} paragraphs"
+          f"  [{layers.get('body', '—')}]")
+    if paragraphs:
+        print(f"    first: {paragraphs[0][:200]}\n    last:  {paragraphs[-1][-200:]}")
+    print(f"  read also: {len(article['read_also'])} links")
+    for link in article["read_also"]:
+        print(f"    - {link['title']}  <{link['url']}>")
+    for warning in warnings(site, article):
+        print(f"warning: {warning}")

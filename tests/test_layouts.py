@@ -119,3 +119,22 @@ def test_bad_layouts_name_file_key_and_reason(tmp_path: Path, layouts: str, key:
     assert err.value.key == key
     assert reason in err.value.reason
     assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize(("page", "layout"), [("youm7_1.html", "classic"), ("youm7_2.html", "2023"),
+                                              ("youm7_3.html", "2023")])
+def test_youm7_pages_find_their_layout_by_markup_when_undated(page: str, layout: str) -> None:
+    """Youm7's 2020 and 2024 saved pages, with every date removed, still get their layout."""
+    import re
+
+    from crawler.config import load_sites
+    from tests.conftest import shared_path
+
+    html = shared_path("corpus", "arabic", page).read_text(encoding="utf-8")
+    undated = re.sub(r'<meta property="(article:\w+_time|og:updated_time)"[^>]*>', "", html)
+    undated = re.sub(r'<span class="newsStoryDate">[^<]*</span>', "", undated)
+    site = load_sites()["youm7"]
+    art = extract_article(undated, "https://www.youm7.com/story/x/1", site)
+    assert "published" not in art
+    assert art["layout"] == layout
+    assert art["extraction"]["body"] == "selectors"
