@@ -8,7 +8,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.config import is_xpath
-from crawler.extract.textutil import clean, node_text
+from crawler.extract.textutil import clean, node_text, paragraphs
 
 _LIST_FIELDS = {"authors", "tags"}
 
@@ -21,7 +21,7 @@ def extract(tree: etree._Element, selectors: dict[str, tuple[str, ...]]) -> dict
             continue
         for expr in exprs:
             found = sel.xpath(expr) if is_xpath(expr) else sel.css(expr)
-            values = [_text(s) for s in found]
+            values = [_body_text(s) if field == "body" else _text(s) for s in found]
             values = [v for v in values if v]
             if not values:
                 continue
@@ -47,3 +47,10 @@ def _text(s: Selector) -> str:
     if len(paragraphs) > 1:
         return "\n\n".join(t for t in (node_text(p) for p in paragraphs) if t)
     return node_text(root)
+
+
+def _body_text(s: Selector) -> str:
+    """Body matches keep their paragraphs, whether marked with <p>, blocks or <br>s."""
+    if isinstance(s.root, str):
+        return clean(s.root)
+    return "\n\n".join(paragraphs(s.root))

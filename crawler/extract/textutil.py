@@ -21,3 +21,44 @@ def clean(text: str | None) -> str:
 def node_text(node: etree._Element) -> str:
     """Visible text of a node on one line."""
     return _WS.sub(" ", " ".join(node.itertext())).strip()
+
+
+_BREAKS = frozenset({
+    "br", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "section",
+    "article", "table", "tr", "figure", "figcaption", "pre", "hr",
+})
+_SILENT = frozenset({"script", "style", "noscript", "template"})
+
+
+def paragraphs(node: etree._Element) -> list[str]:
+    """A node's text split where a reader sees a new paragraph: at <br> and block elements.
+
+    Many Arabic portals print the article as one block of text separated by <br>s, so a
+    selector that matches that block must not run the paragraphs together.
+    """
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = _WS.sub(" ", "".join(buf).replace("\n", " ")).strip()
+        if text:
+            out.append(text)
+        buf.clear()
+
+    def walk(el: etree._Element) -> None:
+        if not isinstance(el.tag, str) or el.tag in _SILENT:
+            return
+        if el.tag in _BREAKS:
+            flush()
+        if el.text:
+            buf.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                buf.append(child.tail)
+        if el.tag in _BREAKS:
+            flush()
+
+    walk(node)
+    flush()
+    return out
