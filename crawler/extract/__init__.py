@@ -1,23 +1,40 @@
 """Field extraction from an article page, in layers from most to least trusted.
 
 site selectors → JSON-LD → meta tags → page heuristics → trafilatura (body). The first
-layer that yields a value wins, and ``extraction`` records which one did, so a broken site
-shows up as fields suddenly coming from a weaker layer.
+layer whose value passes the field's checks wins, and ``extraction`` records which one did,
+so a broken site shows up as fields suddenly coming from a weaker layer.
+
+Checks are what a reader would object to: a title that is the ``<title>`` with the site's
+name, an author that is a Facebook URL or the site itself, a summary that is the site's
+slogan, keywords that are the title cut into words, a date nobody can read. The title is the
+visible headline whenever the page shows one that the metadata confirms.
+
+The HTML is parsed once; every layer, the read-also finder and trafilatura share the tree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 
+from crawler.arabic import normalise
 from crawler.config import SiteConfig
+from crawler.dates import parse_date
 from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors
+from crawler.extract.textutil import clean, one_line
 
 FIELDS = (
     "title", "published", "modified", "authors", "source", "tags", "summary", "section",
-    "image", "body",
+    "image",
 )
+_GENERIC = {normalise(w) for w in (
+    "news", "أخبار", "اخبار", "الرئيسية", "home", "featured", "uncategorized", "عاجل", "article",
+    "articles", "main", "مقالات", "غير مصنف",
+)}
 
 
 def parse_html(html: str) -> lxml_html.HtmlElement:
@@ -25,36 +42,148 @@ def parse_html(html: str) -> lxml_html.HtmlElement:
     if not html or not html.strip():
         html = "<html><body></body></html>"
     parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)
-    tree = lxml_html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
-    return tree
+    return lxml_html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+
+
+class _Context:
+    """What the checks compare against: the page's host, site name and headline."""
+
+    def __init__(self, url: str, site_name: str, title: str = "") -> None:
+        self.host_words = {w for w in (urlsplit(url).hostname or "").lower().split(".") if len(w) > 2}
+        self.site_key = normalise(site_name)
+        self.title_key = normalise(title)
+
+    def is_site(self, text: str) -> bool:
+        key = normalise(text)
+        compact = key.replace(" ", "")
+        return bool(key) and (key == self.site_key or compact in self.host_words
+                              or any(compact == w.replace("-", "") for w in self.host_words))
+
+
+def _valid_authors(values: list[str], ctx: _Context) -> list[str]:
+    out = []
+    for value in values:
+        name = one_line(value)
+        if (m := heuristics.BYLINE.match(name)) is not None:
+            name = m.group("name").strip()
+        name = name.strip(" ()-–—|،,")
+        if (not name or len(name) > 80 or "://" in name or name.startswith(("www.", "@"))
+                or ctx.is_site(name)):
+            continue
+        out.append(name)
+    return out
+
+
+def _valid_keywords(values: list[str], ctx: _Context) -> list[str]:
+    """The generic keywords meta: a site-wide word list ("news, lbci, أخبار") is no tags."""
+    if any(normalise(v) in _GENERIC or ctx.is_site(v) for v in values):
+        return []
+    return _valid_tags(values, ctx)
+
+
+def _valid_tags(values: list[str], ctx: _Context) -> list[str]:
+    tags = [one_line(v).strip(" #،,") for v in values]
+    tags = [t for t in tags if t and len(t) <= 60 and normalise(t) not in _GENERIC and not ctx.is_site(t)]
+    if not tags or (ctx.title_key and normalise(" ".join(tags)) == ctx.title_key):
+        return []
+    title_words = set(ctx.title_key.split())
+    if len(tags) >= 3 and all(" " not in t and normalise(t) in title_words for t in tags):
+        return []  # the keywords meta is the headline split into words
+    return tags
+
+
+def _valid_summary(value: str, ctx: _Context) -> str:
+    key = normalise(value)
+    if len(key.split()) < 6 or key == ctx.title_key or key == ctx.site_key:
+        return ""
+    return value
+
+
+def _valid_date(value: str, _ctx: _Context) -> str:
+    return value if parse_date(value) is not None else ""
+
+
+def _valid_text(value: str, ctx: _Context) -> str:
+    value = one_line(value)
+    return "" if normalise(value) in _GENERIC or ctx.is_site(value) else value
+
+
+def _valid_image(value: str, _ctx: _Context) -> str:
+    value = (value or "").strip()
+    return "" if not value or value.startswith("data:") or urlsplit(value).fragment else value
+
+
+_CHECKS: dict[str, Callable[[Any, _Context], Any]] = {
+    "published": _valid_date, "modified": _valid_date, "authors": _valid_authors,
+    "tags": _valid_tags, "summary": _valid_summary, "section": _valid_text, "source": _valid_text,
+    "image": _valid_image,
+}
+
+
+def _title(layers: list[tuple[str, dict[str, Any]]], headlines: list[str], site_name: str
+           ) -> tuple[str, str]:
+    """(title, layer): the visible headline that a metadata title confirms, else the first
+    metadata title with the site's name cut off, else the first headline."""
+    for layer, values in layers:
+        if layer == "selectors" and values.get("title"):
+            return one_line(values["title"]), layer
+    meta_titles = [(layer, meta.strip_site_name(values["title"], site_name))
+                   for layer, values in layers if layer in ("jsonld", "meta") and values.get("title")]
+    for headline in headlines:
+        key = normalise(headline)
+        if any(key in normalise(t) or normalise(t) in key for _, t in meta_titles):
+            return headline, "heuristics"
+    if meta_titles:
+        return meta_titles[0][1], meta_titles[0][0]
+    return (headlines[0], "heuristics") if headlines else ("", "")
 
 
 def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict[str, Any]:
     """All fields of one page as published (raw date strings; later stages parse them)."""
     tree = parse_html(html)
-    from_jsonld, from_meta = jsonld.extract(tree), meta.extract(tree)
-    layout = layouts.choose(tree, site, (from_jsonld.get("published"), from_meta.get("published")))
+    ld = jsonld.extract(tree)  # before scripts go: JSON-LD lives in <script>
+    etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
+    metas = meta.extract(tree)
+    layout = layouts.choose(tree, site, (ld.get("published"), metas.get("published")))
     site_selectors = layout.selectors if layout else (site.selectors if site else {})
+    seen = heuristics.extract(tree)
     layers = [
         ("selectors", selectors.extract(tree, site_selectors)),
-        ("jsonld", from_jsonld),
-        ("meta", from_meta),
-        ("heuristics", heuristics.extract(tree)),
+        ("jsonld", ld),
+        ("meta", metas),
+        ("heuristics", seen),
     ]
+    site_name = metas.get("site_name", "")
     article: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for layer, values in layers:
-        for field in FIELDS:
-            if field not in article and values.get(field):
-                article[field] = values[field]
-                sources[field] = layer
+    title, layer = _title(layers, seen["headlines"], site_name)
+    if title:
+        article["title"], sources["title"] = title, layer
+    ctx = _Context(url, site_name, title)
+    weak = [("meta", {"tags": _valid_keywords(metas.get("keywords", []), ctx)})]
+    for field in FIELDS[1:]:
+        check = _CHECKS.get(field, lambda v, _c: v)
+        for layer, values in layers + weak:
+            value = values.get(field)
+            if value and (layer == "selectors" or (value := check(value, ctx))):
+                article[field], sources[field] = value, layer
+                break
 
     links = readalso.extract(tree, url, site_selectors.get("read_also", ()))
-    if "body" not in article:
-        text = body.extract(tree, url, site_selectors.get("remove", ()))
+    if site_selectors.get("remove"):
+        body.remove(tree, site_selectors["remove"])
+    text, layer = layers[0][1].get("body", ""), "selectors"
+    if not text:
+        text, layer = body.extract(tree, url), "trafilatura"
+        ld_body = clean(ld.get("body", ""))
+        if len(ld_body.split()) > max(50, 2 * len(text.split())):
+            text, layer = ld_body, "jsonld"  # trafilatura missed the article; its JSON-LD has it
+    if text:
+        text, bylines = body.tidy(text, [title, *seen["headlines"]])
         if text:
-            article["body"] = text
-            sources["body"] = "trafilatura"
+            article["body"], sources["body"] = text, layer
+        if "authors" not in article and (names := _valid_authors(bylines, ctx)):
+            article["authors"], sources["authors"] = names, "heuristics"
     article["read_also"] = links
     article["canonical"] = meta.canonical(tree, url)
     article["extraction"] = sources

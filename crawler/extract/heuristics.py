@@ -1,7 +1,11 @@
 """Layer 4: what a reader sees on an Arabic news page, when no metadata says it.
 
 Headline in <h1>; labelled lines such as "تاريخ النشر:", "المصدر:", "كلمات دلالية:";
-<time datetime>; bylines starting with كتب/بقلم.
+machine-readable dates in microdata/RDFa/<time>; bylines starting with كتب/بقلم; the date
+line printed just under the headline ("تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً").
+
+One pass over the tree; only a few characters of each node are read unless its start
+looks like a label, so the cost stays linear in the page size.
 """
 
 from __future__ import annotations
@@ -11,55 +15,143 @@ from typing import Any
 
 from lxml import etree
 
-from crawler.arabic import normalise
-from crawler.extract.textutil import node_text
+from crawler.arabic import ascii_digits, normalise
+from crawler.dates import MONTHS
+from crawler.extract.textutil import lead_text, node_text
 
 _LABELS = {
-    "published": ("تاريخ النشر", "نشر في", "نشر بتاريخ", "تاريخ الخبر", "نشر"),
-    "modified": ("اخر تحديث", "تاريخ التحديث", "تم التحديث", "حدث في"),
-    "source": ("المصدر",),
-    "tags": ("كلمات دلاليه", "الكلمات المفتاحيه", "الوسوم", "وسوم", "كلمات مفتاحيه", "مواضيع"),
+    "published": ("تاريخ النشر", "نشر في", "نشر بتاريخ", "تاريخ الخبر", "نشر", "تم النشر",
+                  "تاريخ الاضافه", "التاريخ", "published", "date"),
+    "modified": ("اخر تحديث", "تاريخ التحديث", "تم التحديث", "حدث في", "تحديث", "updated",
+                 "last updated"),
+    "source": ("المصدر", "مصدر الخبر", "source"),
+    "tags": ("كلمات دلاليه", "الكلمات الدلاليه", "الكلمات المفتاحيه", "كلمات مفتاحيه", "الوسوم",
+             "وسوم", "الكلمات", "tags", "keywords"),
 }
-_BYLINE = re.compile(r"^\s*(?:كتب|كتبت|بقلم|إعداد|اعداد|تقرير|كتبه)\s*[:：]?\s*(.{3,60})$")
+_LABEL_OF = {normalise(label): field for field, labels in _LABELS.items() for label in labels}
+# Longest prefix first: كتبت must not be read as كتب + "ت …".
+BYLINE = re.compile(
+    r"^\s*(?:كتبت|كتبه|كتب|بقلم|إعداد|اعداد|تقرير|حوار|تحرير|by)(?:\s*[:：]\s*|\s+)"
+    r"(?P<name>[^:：]{3,60}?)\s*$",
+    re.I,
+)
+_DATE_PROPS = {
+    "published": ("datepublished", "dc:date", "dc:created", "dcterms:created", "article:published_time",
+                  "datecreated", "pubdate"),
+    "modified": ("datemodified", "dc:modified", "dcterms:modified", "article:modified_time"),
+}
+_PROP_FIELD = {p: field for field, props in _DATE_PROPS.items() for p in props}
+_HAS_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+_HAS_MONTH = re.compile(
+    r"(?<![\w])(" + "|".join(sorted((re.escape(m) for m in MONTHS if len(m) > 3 or not m.isascii()),
+                                    key=len, reverse=True)) + r")(?![\w])"
+    r"|(?<!\d)\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*(19|20)\d\d|(19|20)\d\d\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{1,2}"
+)
+_SKIP = {"script", "style", "noscript", "template", "svg", "iframe", "form", "select", "button"}
+_NEAR_HEADLINE = 40  # elements after the headline searched for its date line
 
 
-def _labelled(text: str) -> tuple[str, str] | None:
+def labelled(text: str) -> tuple[str, str] | None:
     """('published', value) for 'تاريخ النشر: …' style lines."""
     head, sep, value = text.partition(":")
-    if not sep or not value.strip() or len(head) > 25:
+    if not sep or len(head) > 25:
         return None
-    key = normalise(head)
-    for field, labels in _LABELS.items():
-        if key in labels:
-            return field, value.strip()
-    return None
+    field = _LABEL_OF.get(normalise(head).strip(" -–—"))
+    return (field, value.strip()) if field else None
+
+
+def is_date_text(text: str) -> bool:
+    """A short text that names a day: a year and a month name or a numeric date."""
+    key = normalise(ascii_digits(text))
+    return bool(_HAS_YEAR.search(key) and _HAS_MONTH.search(key))
+
+
+def _attr_date(node: etree._Element) -> str:
+    for attr in ("datetime", "content"):
+        if node.get(attr):
+            return node.get(attr).strip()
+    text = node_text(node)
+    return text if len(text) <= 80 else ""
+
+
+def _tag_links(node: etree._Element) -> list[str]:
+    return [t for t in (node_text(a) for a in node.iter("a")) if 0 < len(t) <= 60]
 
 
 def extract(tree: etree._Element) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for h1 in tree.iter("h1"):
-        text = node_text(h1)
-        if 5 <= len(text) <= 300:
-            out["title"] = text
-            break
-    for t in tree.iter("time"):
-        if t.get("datetime"):
-            out["published"] = t.get("datetime").strip()
-            break
-
-    for node in tree.iter("p", "div", "span", "li", "time", "small"):
-        text = node_text(node)
-        if not text or len(text) > 300:
+    out: dict[str, Any] = {"headlines": []}
+    body = tree.find("body")
+    root = body if body is not None else tree
+    headline_at: int | None = None
+    rel_tags: list[str] = []
+    for index, node in enumerate(root.iter()):
+        tag = node.tag
+        if not isinstance(tag, str) or tag in _SKIP:
             continue
-        found = _labelled(text)
-        if found:
-            field, value = found
-            if field == "tags":
-                links = [node_text(a) for a in node.iter("a") if node_text(a)]
-                if field not in out:
-                    out["tags"] = links or [v for v in re.split(r"[,،|]", value) if v.strip()]
-            elif field not in out:
-                out[field] = value
-        elif "authors" not in out and (m := _BYLINE.match(text)):
-            out["authors"] = [m.group(1).strip()]
+        if tag == "h1":
+            text = node_text(node)
+            if 5 <= len(text) <= 300:
+                out["headlines"].append(text)
+                if headline_at is None:
+                    headline_at = index
+            continue
+
+        prop = (node.get("itemprop") or node.get("property") or "").lower()
+        field = _PROP_FIELD.get(prop) or ("published" if tag == "time" and node.get("datetime") else None)
+        if field and f"{field}_machine" not in out and (value := _attr_date(node)):
+            out[f"{field}_machine"] = value
+        if prop == "author" and "authors" not in out and (name := node_text(node)) and len(name) <= 60:
+            out["authors"] = [name]
+        if tag == "a" and "tag" in (node.get("rel") or "").split() and (t := node_text(node)):
+            rel_tags.append(t)
+
+        head = lead_text(node, 30)
+        if not head:
+            continue
+        if ":" in head or "：" in head:
+            text = node_text(node)
+            if len(text) > 300:
+                continue
+            found = labelled(text.replace("：", ":"))
+            if found:
+                field, value = found
+                if field == "tags":
+                    if "tags" not in out:
+                        links = _tag_links(node)
+                        if not links and not value and (nxt := node.getnext()) is not None:
+                            links = _tag_links(nxt)
+                        tags = links or [v.strip() for v in re.split(r"[,،|]", value) if v.strip()]
+                        if tags:
+                            out["tags"] = tags
+                elif field == "source":
+                    if "source" not in out and value and len(value) <= 80:
+                        out["source"] = _first_field(value)
+                elif f"{field}_label" not in out and value and is_date_text(value):
+                    out[f"{field}_label"] = value
+                continue
+        if "authors" not in out and len(head) < 30 and (m := BYLINE.match(node_text(node))):
+            out["authors"] = [m.group("name").strip()]
+        if (headline_at is not None and "published_near" not in out and index - headline_at <= _NEAR_HEADLINE
+                and len(node) <= 3 and tag not in ("a", "h1", "h2")):
+            text = node_text(node)
+            if len(text) <= 120 and is_date_text(text):
+                out["published_near"] = text
+
+    if "tags" not in out and rel_tags:
+        out["tags"] = rel_tags
+    for field in ("published", "modified"):
+        for kind in ("machine", "label", "near"):
+            if f"{field}_{kind}" in out and field not in out:
+                out[field] = out[f"{field}_{kind}"]
+    if out["headlines"]:
+        out["title"] = out["headlines"][0]
     return out
+
+
+def _first_field(value: str) -> str:
+    """A labelled value up to where the next label starts ("البيان التاريخ: 03 يونيو")."""
+    for label in ("التاريخ", "تاريخ", "الكاتب", "كلمات"):
+        cut = value.find(label)
+        if cut > 0:
+            value = value[:cut]
+    return value.strip(" -–—|")

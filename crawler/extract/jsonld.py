@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml import etree
 
-from crawler.extract.textutil import clean
+from crawler.extract.textutil import clean, one_line
 
 # Some publishers (BBC among them) wrap the JSON in a commented-out CDATA section.
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
@@ -35,53 +35,63 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {t} if isinstance(t, str) else {x for x in t if isinstance(x, str)}
 
 
-def _names(value: Any) -> list[str]:
+def _names(value: Any, ids: dict[str, dict[str, Any]]) -> list[str]:
     if isinstance(value, str):
-        return [clean(value)] if value.strip() else []
+        return [one_line(value)] if value.strip() else []
     if isinstance(value, dict):
-        return _names(value.get("name", ""))
+        value = ids.get(str(value.get("@id")), value) if "name" not in value else value
+        return _names(value.get("name", ""), ids)
     if isinstance(value, list):
-        return [n for v in value for n in _names(v)]
+        return [n for v in value for n in _names(v, ids)]
     return []
 
 
-def _first_url(value: Any) -> str:
+def _first_url(value: Any, ids: dict[str, dict[str, Any]]) -> str:
+    """An image URL; ``{"@id": "…#primaryimage"}`` references are looked up in the graph."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        return str(value.get("url") or value.get("@id") or "")
+        ref = ids.get(str(value.get("@id")))
+        if ref is not None and ref is not value:
+            return _first_url(ref, ids)
+        return str(value.get("url") or value.get("contentUrl") or "")
     if isinstance(value, list) and value:
-        return _first_url(value[0])
+        return _first_url(value[0], ids)
     return ""
 
 
-def articles(tree: etree._Element) -> list[dict[str, Any]]:
-    """Article-typed JSON-LD objects in page order, most specific types first."""
-    found = []
-    for script in tree.xpath('//script[contains(@type, "ld+json")]'):
+def articles(tree: etree._Element) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Article-typed JSON-LD objects in page order, most specific types first, and every
+    node by its ``@id`` (Yoast-style graphs refer to the image and author that way)."""
+    found, ids = [], {}
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or ""):
+            continue
         try:
             data = json.loads(_CDATA.sub("", script.text or ""), strict=False)
         except ValueError:
             continue
         for node in _nodes(data):
-            types = _types(node)
-            if types & ARTICLE_TYPES:
+            if isinstance(node.get("@id"), str):
+                ids.setdefault(node["@id"], node)
+            if _types(node) & ARTICLE_TYPES:
                 found.append(node)
     found.sort(key=lambda n: "WebPage" in _types(n))
-    return found
+    return found, ids
 
 
 def extract(tree: etree._Element) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for node in articles(tree):
+    nodes, ids = articles(tree)
+    for node in nodes:
         keywords = node.get("keywords")
         if isinstance(keywords, str):
             keywords = [k for k in (x.strip() for x in keywords.replace("،", ",").split(",")) if k]
         values = {
-            "title": clean(str(node.get("headline") or "")),
+            "title": one_line(str(node.get("headline") or node.get("name") or "")),
             "published": str(node.get("datePublished") or ""),
             "modified": str(node.get("dateModified") or ""),
-            "authors": _names(node.get("author")),
+            "authors": _names(node.get("author"), ids),
             "tags": keywords if isinstance(keywords, list) else [],
             "summary": clean(str(node.get("description") or "")),
             "section": clean(
@@ -89,7 +99,7 @@ def extract(tree: etree._Element) -> dict[str, Any]:
                 if isinstance(node.get("articleSection"), list) and node["articleSection"]
                 else str(node.get("articleSection") or "")
             ),
-            "image": _first_url(node.get("image")),
+            "image": _first_url(node.get("image"), ids),
             "body": clean(str(node.get("articleBody") or "")),
         }
         for key, value in values.items():

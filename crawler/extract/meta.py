@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.extract.textutil import clean
+from crawler.extract.textutil import clean, one_line
 
 _META = {
     "title": ("og:title", "twitter:title"),
@@ -18,7 +18,11 @@ _META = {
     ),
     "modified": ("article:modified_time", "og:updated_time", "dateModified", "last-modified"),
     "authors": ("article:author", "author", "dc.creator", "parsely-author"),
-    "tags": ("article:tag", "news_keywords", "keywords"),
+    "tags": ("article:tag", "news_keywords"),
+    # The generic keywords meta is often the site's own word list or the title split into
+    # words: it only counts when nothing on the page names the tags.
+    "keywords": ("keywords",),
+    "site_name": ("og:site_name", "application-name", "twitter:site"),
     "summary": ("og:description", "description", "twitter:description"),
     "section": ("article:section", "parsely-section"),
     "image": ("og:image", "twitter:image"),
@@ -30,7 +34,7 @@ def _meta_values(tree: etree._Element) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     for m in tree.iter("meta"):
         key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
-        content = clean(m.get("content"))
+        content = one_line(m.get("content")) if key != "description" else clean(m.get("content"))
         if key and content:
             values.setdefault(key, []).append(content)
     return values
@@ -44,21 +48,27 @@ def extract(tree: etree._Element) -> dict[str, Any]:
             found = metas.get(key.lower())
             if not found:
                 continue
-            if field == "tags":
+            if field in ("tags", "keywords"):
                 out[field] = [t.strip() for v in found for t in re.split(r"[,،]", v) if t.strip()]
             elif field == "authors":
                 out[field] = found
-            elif field == "title":
-                out[field] = strip_site_suffix(found[0])
             else:
                 out[field] = found[0]
             break
     return out
 
 
-def strip_site_suffix(title: str) -> str:
-    """'Headline - Site Name' → 'Headline' (only a short trailing segment is cut)."""
-    title = clean(title)
+def strip_site_name(title: str, site_name: str | None = None) -> str:
+    """'Headline - Site Name' or 'Site Name - Headline' → 'Headline'.
+
+    With the site's name known, it is cut wherever it sits at either end; without it, only a
+    short trailing segment after a separator is (the usual ``<title>`` suffix)."""
+    title = one_line(title)
+    if site_name:
+        name = re.escape(one_line(site_name))
+        stripped = re.sub(rf"^\s*{name}\s*[-|–—:»]+\s*|\s*[-|–—:»]+\s*{name}\s*$", "", title)
+        if stripped != title and len(stripped) >= 10:
+            return stripped
     stripped = _SUFFIX.sub("", title)
     return stripped if len(stripped) >= 10 else title
 

@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from lxml import etree
 
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_ANY_WS = re.compile(r"[\s\u00a0\u200b]+")
 _BLANKS = re.compile(r"\n\s*\n+")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.I)
 
 
 def clean(text: str | None) -> str:
-    """Collapse runs of spaces inside lines and trim; keep paragraph breaks."""
+    """Collapse runs of spaces inside lines and trim; keep paragraph breaks. Entities left
+    escaped by a double-escaping CMS ("&quot;", "&nbsp;") are decoded."""
     if not text:
         return ""
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text)
     lines = [_WS.sub(" ", line).strip() for line in text.splitlines()]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
+def one_line(text: str | None) -> str:
+    """``clean`` for single-line fields (titles, names): no line breaks at all."""
+    return _ANY_WS.sub(" ", clean(text)).strip()
+
+
 def node_text(node: etree._Element) -> str:
     """Visible text of a node on one line."""
-    return _WS.sub(" ", " ".join(node.itertext())).strip()
+    return _ANY_WS.sub(" ", " ".join(node.itertext())).strip()
+
+
+def lead_text(node: etree._Element, limit: int = 40) -> str:
+    """The first ``limit``-odd characters of a node's text, without walking the whole
+    subtree: labels ("اقرأ أيضاً:", "المصدر:") are found from this cheaply on every node."""
+    parts, size = [], 0
+    for piece in node.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size >= limit:
+            break
+    return _ANY_WS.sub(" ", " ".join(parts)).strip()[:limit]
 
 
 _BREAKS = frozenset({
