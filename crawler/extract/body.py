@@ -1,7 +1,8 @@
 """Layer 5: the article body through trafilatura, once read-also blocks are cut out.
 
 trafilatura is given the tree already parsed (it copies it, so the shared tree is safe) and
-runs with its own defaults — the settings under which it scores best on the Zyte benchmark.
+runs with its defaults but ``fast`` (no readability/justext second opinion): on the Zyte
+benchmark that scores the same F1 at about half the cost.
 What it leaves that a reader would not count as the article is then cut line by line:
 the headline repeated at the top, bylines, "المصدر:" / "كلمات دلالية:" lines, read-also
 lines, and paragraphs printed twice.
@@ -56,7 +57,7 @@ def extract(tree: etree._Element, url: str) -> str:
                 p.drop_tree()
     text = trafilatura.extract(
         tree, url=url, include_comments=False, include_tables=False, include_images=False,
-        include_links=False, deduplicate=False, with_metadata=False,
+        include_links=False, deduplicate=False, with_metadata=False, fast=True,
     )
     return clean("\n\n".join(line for line in (text or "").splitlines() if line.strip()))
 

@@ -78,67 +78,112 @@ def _tag_links(node: etree._Element) -> list[str]:
     return [t for t in (node_text(a) for a in node.iter("a")) if 0 < len(t) <= 60]
 
 
+_H1 = etree.XPath("//h1")
+_DATE_NODES = etree.XPath("//*[@itemprop or @property][not(self::meta)] | //time[@datetime]")
+_REL_TAGS = etree.XPath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' tag ')]")
+_BYLINE_START = re.compile(r"^\s*(كتب|بقلم|إعداد|اعداد|تقرير|حوار|تحرير|by\s)", re.I)
+_AFTER = etree.XPath(f"following::*[position() <= {_NEAR_HEADLINE}]")
+
+
+class _Text:
+    """A text node as (string, owning element), like lxml's smart strings."""
+
+    __slots__ = ("owner", "text")
+
+    def __init__(self, text: str, owner: etree._Element) -> None:
+        self.text, self.owner = text, owner
+
+
+def _texts(tree: etree._Element) -> tuple[list[_Text], list[_Text]]:
+    """Short text nodes with a colon (labelled lines) and those starting like a byline,
+    found in one pass over the tree reading only each node's own text and tail."""
+    colons, bylines = [], []
+    body = tree.find("body")
+    for el in (body if body is not None else tree).iter():
+        if not isinstance(el.tag, str) or el.tag in _SKIP:
+            continue
+        for text, owner in ((el.text, el), (el.tail, el.getparent())):
+            if not text or len(text) > 300 or owner is None:
+                continue
+            if ":" in text or "：" in text:
+                colons.append(_Text(text, owner))
+            if len(text) < 70 and _BYLINE_START.match(text):
+                bylines.append(_Text(text, owner))
+    return colons, bylines
+
+
+def _widest(node: etree._Element, limit: int = 300) -> etree._Element:
+    """The outermost ancestor that still starts with ``node``'s text ("<div><b>المصدر:</b>
+    الوطن</div>" → the div), so that a label and its value are read together."""
+    start = lead_text(node, 20)
+    for _ in range(3):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html") or lead_text(parent, 20) != start:
+            break
+        if len(node_text(parent)) > limit:
+            break
+        node = parent
+    return node
+
+
 def extract(tree: etree._Element) -> dict[str, Any]:
     out: dict[str, Any] = {"headlines": []}
-    body = tree.find("body")
-    root = body if body is not None else tree
-    headline_at: int | None = None
-    rel_tags: list[str] = []
-    for index, node in enumerate(root.iter()):
-        tag = node.tag
-        if not isinstance(tag, str) or tag in _SKIP:
-            continue
-        if tag == "h1":
-            text = node_text(node)
-            if 5 <= len(text) <= 300:
-                out["headlines"].append(text)
-                if headline_at is None:
-                    headline_at = index
-            continue
-
+    first: etree._Element | None = None
+    for h1 in _H1(tree):
+        text = node_text(h1)
+        if 5 <= len(text) <= 300:
+            out["headlines"].append(text)
+            first = first if first is not None else h1
+    for node in _DATE_NODES(tree):
         prop = (node.get("itemprop") or node.get("property") or "").lower()
-        field = _PROP_FIELD.get(prop) or ("published" if tag == "time" and node.get("datetime") else None)
+        field = _PROP_FIELD.get(prop) or ("published" if node.tag == "time" else None)
         if field and f"{field}_machine" not in out and (value := _attr_date(node)):
             out[f"{field}_machine"] = value
         if prop == "author" and "authors" not in out and (name := node_text(node)) and len(name) <= 60:
             out["authors"] = [name]
-        if tag == "a" and "tag" in (node.get("rel") or "").split() and (t := node_text(node)):
-            rel_tags.append(t)
 
-        head = lead_text(node, 30)
-        if not head:
+    seen: set[etree._Element] = set()
+    colons, bylines = _texts(tree)
+    for text in colons:
+        node = _widest(text.owner)
+        if node in seen:
             continue
-        if ":" in head or "：" in head:
-            text = node_text(node)
-            if len(text) > 300:
+        seen.add(node)
+        found = labelled(node_text(node).replace("：", ":"))
+        if not found:
+            continue
+        field, value = found
+        if field == "tags":
+            if "tags" not in out:
+                links = _tag_links(node)
+                if not links and not value and (nxt := node.getnext()) is not None:
+                    links = _tag_links(nxt)
+                tags = links or [v.strip() for v in re.split(r"[,،|]", value) if v.strip()]
+                if tags:
+                    out["tags"] = tags
+        elif field == "source":
+            if "source" not in out and value and len(value) <= 80:
+                out["source"] = _first_field(value)
+        elif f"{field}_label" not in out and value and is_date_text(value):
+            out[f"{field}_label"] = value
+
+    for text in bylines:
+        if (m := BYLINE.match(node_text(_widest(text.owner, 80)))) is not None:
+            out["authors"] = out.get("authors") or [m.group("name").strip()]
+            break
+
+    if "tags" not in out and (rel_tags := [t for a in _REL_TAGS(tree) if (t := node_text(a))]):
+        out["tags"] = rel_tags
+
+    if first is not None:
+        for node in _AFTER(first):
+            if node.tag in _SKIP or node.tag in ("a", "h1", "h2") or len(node) > 3:
                 continue
-            found = labelled(text.replace("：", ":"))
-            if found:
-                field, value = found
-                if field == "tags":
-                    if "tags" not in out:
-                        links = _tag_links(node)
-                        if not links and not value and (nxt := node.getnext()) is not None:
-                            links = _tag_links(nxt)
-                        tags = links or [v.strip() for v in re.split(r"[,،|]", value) if v.strip()]
-                        if tags:
-                            out["tags"] = tags
-                elif field == "source":
-                    if "source" not in out and value and len(value) <= 80:
-                        out["source"] = _first_field(value)
-                elif f"{field}_label" not in out and value and is_date_text(value):
-                    out[f"{field}_label"] = value
-                continue
-        if "authors" not in out and len(head) < 30 and (m := BYLINE.match(node_text(node))):
-            out["authors"] = [m.group("name").strip()]
-        if (headline_at is not None and "published_near" not in out and index - headline_at <= _NEAR_HEADLINE
-                and len(node) <= 3 and tag not in ("a", "h1", "h2")):
             text = node_text(node)
             if len(text) <= 120 and is_date_text(text):
                 out["published_near"] = text
+                break
 
-    if "tags" not in out and rel_tags:
-        out["tags"] = rel_tags
     for field in ("published", "modified"):
         for kind in ("machine", "label", "near"):
             if f"{field}_{kind}" in out and field not in out:

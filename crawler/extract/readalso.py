@@ -152,11 +152,12 @@ def extract(tree: etree._Element, base: str, selectors: tuple[str, ...] = ()) ->
                 found += _links([s.root], base)
                 to_drop.append(s.root)
     else:
-        body = tree.find("body")
         dropped: set[etree._Element] = set()
-        for node in (body if body is not None else tree).iter(*_BLOCK_TAGS):
+        for node in _candidates(tree):
+            if node in dropped or any(p in dropped for p in node.iterancestors()):
+                continue
             links, drop = _block(node, base)
-            if links and not (node in dropped or any(p in dropped for p in node.iterancestors())):
+            if links:
                 found += links
                 to_drop += drop
                 dropped.update(drop)
@@ -165,6 +166,33 @@ def extract(tree: etree._Element, base: str, selectors: tuple[str, ...] = ()) ->
             node.drop_tree()
     urls: set[str] = set()
     return [link for link in found if not (link["url"] in urls or urls.add(link["url"]))]
+
+
+# A word every label has; only the few text nodes holding one are looked at closely.
+_KEY = re.compile(r"يض|ذات صل|ذات علاق|متعلق|مرتبط|مشابه|مقترح|كذلك|يهمك|المزيد حول|related|also", re.I)
+
+
+def _candidates(tree: etree._Element) -> list[etree._Element]:
+    """Nodes that may start a read-also block, outermost first, in page order: boxes whose
+    class names them related, and the label's own element with the wrappers around it."""
+    nodes: dict[etree._Element, None] = {}
+    order: dict[etree._Element, int] = {}
+    for i, el in enumerate(tree.iter()):
+        order[el] = i
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in ("div", "section", "aside", "ul") and _RELATED_CLASS.search(
+                f"{el.get('class') or ''} {el.get('id') or ''}"):
+            nodes[el] = None
+        for text, owner in ((el.text, el), (el.tail, el.getparent())):
+            if text and len(text) < 120 and owner is not None and _KEY.search(text):
+                for _ in range(4):
+                    if owner is None or not isinstance(owner.tag, str) or owner.tag in ("body", "html"):
+                        break
+                    if owner.tag in _BLOCK_TAGS:
+                        nodes[owner] = None
+                    owner = owner.getparent()
+    return sorted(nodes, key=order.__getitem__)
 
 
 def _block(node: etree._Element, base: str) -> tuple[list[dict[str, str]], list[etree._Element]]:

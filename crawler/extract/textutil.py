@@ -35,14 +35,25 @@ def node_text(node: etree._Element) -> str:
 
 
 def lead_text(node: etree._Element, limit: int = 40) -> str:
-    """The first ``limit``-odd characters of a node's text, without walking the whole
-    subtree: labels ("اقرأ أيضاً:", "المصدر:") are found from this cheaply on every node."""
-    parts, size = [], 0
-    for piece in node.itertext():
-        parts.append(piece)
-        size += len(piece)
-        if size >= limit:
+    """The first words of a node's text, read down its first children only (no subtree walk):
+    labels ("اقرأ أيضاً:", "المصدر:") are found from this cheaply on every node, whether they
+    are the node's own text or wrapped (<h3><span>إقرأ أيضاً</span></h3>)."""
+    parts = []
+    size = 0
+    for _ in range(6):
+        text = node.text
+        if text and not text.isspace():
+            parts.append(text)
+            size += len(text)
+        if size >= limit or not len(node):
             break
+        child = node[0]
+        if not isinstance(child.tag, str):
+            break
+        if size:  # own text, then the first child's text: "<p>اقرأ <b>أيضا</b>"
+            parts.append(child.text or "")
+            break
+        node = child
     return _ANY_WS.sub(" ", " ".join(parts)).strip()[:limit]
 
 
