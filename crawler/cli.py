@@ -268,11 +268,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def parse_page(html_bytes: bytes, url: str, site: SiteConfig | None,
-               sites: dict[str, SiteConfig]) -> dict[str, Any]:
-    """What the offline pipeline stages make of one saved page (nothing is stored)."""
+               sites: dict[str, SiteConfig], fetched_at: datetime | None = None) -> dict[str, Any]:
+    """What the offline pipeline stages make of one saved page (nothing is stored).
+    ``fetched_at`` (default now) is what relative dates ("منذ ساعتين") count back from."""
     encoding, text = html_to_unicode(None, html_bytes)
     item: Any = RawPage(url=canonical_url(url), final_url=url, status=200, html=text,
-                        encoding=encoding, site=site.name if site else None, fetched_at=utcnow(),
+                        encoding=encoding, site=site.name if site else None,
+                        fetched_at=fetched_at or utcnow(),
                         headers={}, depth=0, hints={})
     for path in OFFLINE_STAGES:
         item = load_object(path)(sites).process_item(item)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -183,12 +183,14 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
                 article[field], sources[field] = value, layer
                 break
 
+    if "image" in article:
+        article["image"] = urljoin(url, article["image"])
     links = readalso.extract(tree, url, site_selectors.get("read_also", ()))
     if site_selectors.get("remove"):
         body.remove(tree, site_selectors["remove"])
     text, layer = layers[0][1].get("body", ""), "selectors"
     if not text:
-        text, layer = body.extract(tree, url), "trafilatura"
+        text, layer = body.extract(tree, url, "\u200c" in html or "\u200d" in html), "trafilatura"
         ld_body = clean(ld.get("body", ""))
         if len(ld_body.split()) > max(50, 2 * len(text.split())):
             text, layer = ld_body, "jsonld"  # trafilatura missed the article; its JSON-LD has it

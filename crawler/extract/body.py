@@ -42,7 +42,22 @@ _BANNERS = etree.XPath(
 )
 
 
-def extract(tree: etree._Element, url: str) -> str:
+# trafilatura drops non-printable characters, among them the zero-width non-joiner that
+# Persian and Urdu spell with ("می‌کند"); they ride through it as rare printable stand-ins.
+_JOINERS = {"\u200c": "\u2e3b", "\u200d": "\u2e3a"}
+
+
+def _swap_joiners(tree: etree._Element, mapping: dict[str, str]) -> None:
+    for el in tree.iter():
+        for attr in ("text", "tail"):
+            value = getattr(el, attr)
+            if value and any(k in value for k in mapping):
+                for old, new in mapping.items():
+                    value = value.replace(old, new)
+                setattr(el, attr, value)
+
+
+def extract(tree: etree._Element, url: str, joiners: bool = False) -> str:
     """Paragraphs joined by blank lines; empty string when nothing article-like is found.
 
     Cookie and consent banners are cut first: on some pages (BBC) they are the first block
@@ -55,11 +70,17 @@ def extract(tree: etree._Element, url: str) -> str:
             p = next(a.iterancestors("p"), None)
             if p is not None and p.getparent() is not None:
                 p.drop_tree()
+    if joiners:
+        _swap_joiners(tree, _JOINERS)
     text = trafilatura.extract(
         tree, url=url, include_comments=False, include_tables=False, include_images=False,
         include_links=False, deduplicate=False, with_metadata=False, fast=True,
     )
-    return clean("\n\n".join(line for line in (text or "").splitlines() if line.strip()))
+    text = "\n\n".join(line for line in (text or "").splitlines() if line.strip())
+    if joiners:
+        for old, new in _JOINERS.items():
+            text = text.replace(new, old)
+    return clean(text)
 
 
 def tidy(body: str, headlines: list[str]) -> tuple[str, list[str]]:

@@ -60,10 +60,14 @@ def labelled(text: str) -> tuple[str, str] | None:
     return (field, value.strip()) if field else None
 
 
+_RELATIVE = re.compile(r"^\s*(منذ|قبل)\s+\S+(\s+\S+)?\s*$|\d+\s+\w+\s+ago\s*$", re.I)
+
+
 def is_date_text(text: str) -> bool:
-    """A short text that names a day: a year and a month name or a numeric date."""
+    """A short text that names a day: a year and a month name or a numeric date, or a
+    relative date ("منذ ساعتين")."""
     key = normalise(ascii_digits(text))
-    return bool(_HAS_YEAR.search(key) and _HAS_MONTH.search(key))
+    return bool(_HAS_YEAR.search(key) and _HAS_MONTH.search(key)) or bool(_RELATIVE.match(key))
 
 
 def _attr_date(node: etree._Element) -> str:
@@ -167,8 +171,9 @@ def extract(tree: etree._Element) -> dict[str, Any]:
         elif f"{field}_label" not in out and value and is_date_text(value):
             out[f"{field}_label"] = value
 
-    for text in bylines:
-        if (m := BYLINE.match(node_text(_widest(text.owner, 80)))) is not None:
+    for text in bylines:  # "<span>كتب فلان</span>", else "<p><b>كتب:</b> <a>فلان</a></p>"
+        m = BYLINE.match(node_text(text.owner)) or BYLINE.match(node_text(_widest(text.owner, 80)))
+        if m is not None:
             out["authors"] = out.get("authors") or [m.group("name").strip()]
             break
 
@@ -176,13 +181,16 @@ def extract(tree: etree._Element) -> dict[str, Any]:
         out["tags"] = rel_tags
 
     if first is not None:
+        best: etree._Element | None = None
         for node in _AFTER(first):
+            if best is not None and best not in node.iterancestors():
+                break  # the innermost date-like node wins: "<div>كتب … <span>٢٤ أبريل</span></div>"
             if node.tag in _SKIP or node.tag in ("a", "h1", "h2") or len(node) > 3:
                 continue
             text = node_text(node)
-            if len(text) <= 120 and is_date_text(text):
+            if len(text) <= 120 and is_date_text(text) and not _RELATIVE.match(normalise(text)):
+                best = node
                 out["published_near"] = text
-                break
 
     for field in ("published", "modified"):
         for kind in ("machine", "label", "near"):
