@@ -62,15 +62,15 @@ def parse_html(html: str) -> lxml_html.HtmlElement:
 class _Context:
     """What the checks compare against: the page's host, site name and headline."""
 
-    def __init__(self, url: str, site_name: str, title: str = "") -> None:
+    def __init__(self, url: str, site_names: list[str], title: str = "") -> None:
         self.host_words = {w for w in (urlsplit(url).hostname or "").lower().split(".") if len(w) > 2}
-        self.site_key = normalise(site_name)
+        self.site_keys = {normalise(n) for n in site_names if n}
         self.title_key = normalise(title)
 
     def is_site(self, text: str) -> bool:
         key = normalise(text)
         compact = key.replace(" ", "")
-        return bool(key) and (key == self.site_key or compact in self.host_words
+        return bool(key) and (key in self.site_keys or compact in self.host_words
                               or any(compact == w.replace("-", "") for w in self.host_words))
 
 
@@ -108,7 +108,7 @@ def _valid_tags(values: list[str], ctx: _Context) -> list[str]:
 
 def _valid_summary(value: str, ctx: _Context) -> str:
     key = normalise(value)
-    if len(key.split()) < 6 or key == ctx.title_key or key == ctx.site_key:
+    if len(key.split()) < 6 or key == ctx.title_key or key in ctx.site_keys:
         return ""
     return value
 
@@ -132,6 +132,17 @@ _CHECKS: dict[str, Callable[[Any, _Context], Any]] = {
     "tags": _valid_tags, "summary": _valid_summary, "section": _valid_text, "source": _valid_text,
     "image": _valid_image,
 }
+
+
+def _site_names(layers: list[tuple[str, dict[str, Any]]], title: str, site_name: str) -> list[str]:
+    """The site's name: og:site_name, and what the metadata titles add around the headline
+    ("المدينة نيوز - <headline>") — so that bylines and summaries naming only the site go."""
+    names = [site_name]
+    for layer, values in layers:
+        raw = one_line(values.get("title", "")) if layer in ("jsonld", "meta") else ""
+        if title and raw != title and title in raw:
+            names += [part.strip(" -|–—:»") for part in raw.split(title) if len(part.strip(" -|–—:»")) > 2]
+    return names
 
 
 def _title(layers: list[tuple[str, dict[str, Any]]], headlines: list[str], site_name: str
@@ -173,7 +184,7 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
     title, layer = _title(layers, seen["headlines"], site_name)
     if title:
         article["title"], sources["title"] = title, layer
-    ctx = _Context(url, site_name, title)
+    ctx = _Context(url, _site_names(layers, title, site_name), title)
     weak = [("meta", {"tags": _valid_keywords(metas.get("keywords", []), ctx)})]
     for field in FIELDS[1:]:
         check = _CHECKS.get(field, lambda v, _c: v)
