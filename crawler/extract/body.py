@@ -5,7 +5,7 @@ runs with its defaults but ``fast`` (no readability/justext second opinion): on 
 benchmark that scores the same F1 at about half the cost.
 What it leaves that a reader would not count as the article is then cut line by line:
 the headline repeated at the top, bylines, "المصدر:" / "كلمات دلالية:" lines, read-also
-lines, and paragraphs printed twice.
+lines, comment-section disclaimers.
 """
 
 from __future__ import annotations
@@ -72,15 +72,27 @@ def extract(tree: etree._Element, url: str, joiners: bool = False) -> str:
                 p.drop_tree()
     if joiners:
         _swap_joiners(tree, _JOINERS)
-    text = trafilatura.extract(
-        tree, url=url, include_comments=False, include_tables=False, include_images=False,
-        include_links=False, deduplicate=False, with_metadata=False, fast=True,
-    )
-    text = "\n\n".join(line for line in (text or "").splitlines() if line.strip())
+    text = _trafilatura(tree, url, fast=True)
+    if _menu_like(text):  # fast mode took a menu; the full cascade usually finds the article
+        text = _trafilatura(tree, url, fast=False) or text
+    text = "\n\n".join(line for line in text.splitlines() if line.strip())
     if joiners:
         for old, new in _JOINERS.items():
             text = text.replace(new, old)
     return clean(text)
+
+
+def _trafilatura(tree: etree._Element, url: str, fast: bool) -> str:
+    return trafilatura.extract(
+        tree, url=url, include_comments=False, include_tables=True, include_images=False,
+        include_links=False, deduplicate=False, with_metadata=False, fast=fast,
+    ) or ""
+
+
+def _menu_like(text: str) -> bool:
+    """Mostly one- to three-word lines: navigation, not prose."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return len(lines) >= 10 and sum(len(line.split()) <= 3 for line in lines) > len(lines) / 2
 
 
 def tidy(body: str, headlines: list[str]) -> tuple[str, list[str]]:
@@ -96,7 +108,6 @@ def tidy(body: str, headlines: list[str]) -> tuple[str, list[str]]:
             break
     kept: list[str] = []
     authors: list[str] = []
-    seen: set[str] = set()
     for i, para in enumerate(paragraphs):
         key = normalise(para)
         if i >= len(paragraphs) - 3 and len(para) < 400 and _DISCLAIMER.search(key):
@@ -113,9 +124,5 @@ def tidy(body: str, headlines: list[str]) -> tuple[str, list[str]]:
                 continue
         if len(para) < 300 and (labelled(para) or (label_of(para[:40]) and len(para) < 200)):
             continue
-        if len(key) >= 40:
-            if key in seen:
-                continue
-            seen.add(key)
         kept.append(para)
     return "\n\n".join(kept), authors
