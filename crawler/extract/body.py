@@ -70,6 +70,7 @@ def extract(tree: etree._Element, url: str, joiners: bool = False) -> str:
             p = next(a.iterancestors("p"), None)
             if p is not None and p.getparent() is not None:
                 p.drop_tree()
+    _unwrap_layout_tables(tree)
     if joiners:
         _swap_joiners(tree, _JOINERS)
     text = _trafilatura(tree, url, fast=True)
@@ -80,6 +81,20 @@ def extract(tree: etree._Element, url: str, joiners: bool = False) -> str:
         for old, new in _JOINERS.items():
             text = text.replace(new, old)
     return clean(text)
+
+
+_TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th")
+
+
+def _unwrap_layout_tables(tree: etree._Element) -> None:
+    """Tables used for page layout (cells holding paragraphs or headings, as on older Arabic
+    sites) become plain blocks: data tables stay tables, and trafilatura keeps them."""
+    for table in reversed(list(tree.iter("table"))):
+        if table.find(".//td//p") is None and table.find(".//td//h1") is None \
+                and table.find(".//td//div") is None:
+            continue
+        for el in table.iter(*_TABLE_PARTS):
+            el.tag = "div"
 
 
 def _trafilatura(tree: etree._Element, url: str, fast: bool) -> str:
