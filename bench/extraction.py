@@ -93,6 +93,19 @@ def load(folder: Path, limit: int | None) -> list[tuple[str, str, str, str]]:
     return pages
 
 
+def load_arabic(folder: Path) -> list[tuple[str, str, str, str]]:
+    """The real Arabic pages (no body ground truth for most): timed only."""
+    if not (folder / "SOURCES.tsv").exists():
+        return []
+    pages = []
+    for line in (folder / "SOURCES.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        name, url = line.split("\t")[:2]
+        data = (folder / name).read_bytes()
+        data = gzip.decompress(data) if name.endswith(".gz") else data
+        pages.append((name, data.decode("utf-8", "replace"), url, ""))
+    return pages
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -113,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:24}{s['f1']:8.3f}{s['precision']:11.3f}{s['recall']:9.3f}{statistics.median(ms):11.1f}")
     print(f"ratio rasd/trafilatura: F1 {rasd['f1'] / traf['f1']:.3f}, "
           f"median time {statistics.median(rasd_ms) / statistics.median(traf_ms):.2f}")
+    arabic = load_arabic(args.shared / "corpus" / "arabic")
+    if arabic:
+        rasd_body(arabic[0][1], arabic[0][2])
+        _, rasd_ar = run(arabic, rasd_body)
+        _, traf_ar = run(arabic, trafilatura_body)
+        print(f"Arabic corpus, {len(arabic)} pages, median ms per page: rasd (all fields, read-also, body) "
+              f"{statistics.median(rasd_ar):.1f}, trafilatura alone (body) {statistics.median(traf_ar):.1f}")
     if args.worst:
         f1 = [2 * r[0] / (2 * r[0] + r[1] + r[2]) if r[0] else 0.0 for r in rasd_counts]
         g1 = [2 * t[0] / (2 * t[0] + t[1] + t[2]) if t[0] else 0.0 for t in traf_counts]

@@ -37,7 +37,9 @@ def test_aggregator_page_is_split_like_the_seed() -> None:
     assert "utm_source" not in got["read_also"][1]["url"]
     for furniture in ("المصدر", "كلمات دلالية", "إقرأ أيضاً", "الأكثر قراءة", "فيسبوك", "جميع الحقوق"):
         assert furniture not in got["body"]
-    assert got["summary"] is None  # the description meta is only the site's name
+    # The description meta is only the site's name: the lead paragraph stands in.
+    assert got["summary"].startswith("قالت صحيفة واشنطن بوست") and got["extraction"]["summary"] == "body"
+    assert got["section"] == "العالم"  # from the breadcrumb trail
 
 
 def test_portal_read_also_inline_and_box_without_self_duplicates_or_sidebars() -> None:

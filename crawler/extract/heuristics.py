@@ -2,7 +2,8 @@
 
 Headline in <h1>; labelled lines such as "تاريخ النشر:", "المصدر:", "كلمات دلالية:";
 machine-readable dates in microdata/RDFa/<time>; bylines starting with كتب/بقلم; the date
-line printed just under the headline ("تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً").
+line printed just under the headline ("تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً");
+the section from the breadcrumb trail.
 
 One pass over the tree; only a few characters of each node are read unless its start
 looks like a label, so the cost stays linear in the page size.
@@ -87,6 +88,11 @@ _DATE_NODES = etree.XPath("//*[@itemprop or @property][not(self::meta)] | //time
 _REL_TAGS = etree.XPath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' tag ')]")
 _BYLINE_START = re.compile(r"^\s*(كتب|بقلم|إعداد|اعداد|تقرير|حوار|تحرير|by\s)", re.I)
 _AFTER = etree.XPath(f"following::*[position() <= {_NEAR_HEADLINE}]")
+_BREADCRUMB_LINKS = etree.XPath(
+    "(//*[contains(@class, 'breadcrumb') or contains(@id, 'breadcrumb')"
+    " or contains(@itemtype, 'BreadcrumbList')])[1]//a"
+)
+_HOME = {normalise(w) for w in ("الرئيسية", "الصفحة الرئيسية", "الرئيسيه", "home", "homepage")}
 
 
 class _Text:
@@ -177,6 +183,10 @@ def extract(tree: etree._Element) -> dict[str, Any]:
             out["authors"] = out.get("authors") or [m.group("name").strip()]
             break
 
+    crumbs = [t for a in _BREADCRUMB_LINKS(tree) if (t := node_text(a)) and normalise(t) not in _HOME]
+    if crumbs and len(crumbs[-1]) <= 40:
+        out["section"] = crumbs[-1] if normalise(crumbs[-1]) not in map(normalise, out["headlines"]) \
+            else (crumbs[-2] if len(crumbs) > 1 else "")
     if "tags" not in out and (rel_tags := [t for a in _REL_TAGS(tree) if (t := node_text(a))]):
         out["tags"] = rel_tags
 

@@ -1,0 +1,65 @@
+"""Layer order and per-field checks: the most trusted layer whose value passes wins, and
+``extraction`` says which layer that was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.config import SiteConfig
+from crawler.extract import extract_article
+
+URL = "https://site.example/news/2024/05/10/story"
+BODY = "".join(f"<p>فقرة رقم {i} من نص الخبر، فيها كلمات كافية لتعد من متن المقال وليس من الزخارف.</p>"
+               for i in range(6))
+
+
+def page(head: str = "", before: str = "") -> str:
+    return (f"<html><head>{head}</head><body><h1 class='headline'>الرئيس يفتتح مشروعا جديدا للطاقة</h1>"
+            f"{before}<div class='content'>{BODY}</div></body></html>")
+
+
+def test_site_selectors_come_first_and_are_recorded() -> None:
+    site = SiteConfig(name="s", path=Path("s.toml"),
+                      selectors={"title": ("h1.headline",), "authors": ("span.writer",)})
+    html = page('<meta property="og:title" content="عنوان آخر تماما من الوسوم">',
+                "<span class='writer'>منى سالم</span>")
+    art = extract_article(html, URL, site)
+    assert art["title"] == "الرئيس يفتتح مشروعا جديدا للطاقة"
+    assert art["authors"] == ["منى سالم"]
+    assert art["extraction"]["title"] == "selectors" and art["extraction"]["authors"] == "selectors"
+
+
+def test_jsonld_beats_meta_and_bad_values_fall_through() -> None:
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-05-10T09:00:00+03:00",'
+            '"author": {"@type": "Person", "name": "https://www.facebook.com/someone"}}</script>'
+            '<meta property="article:published_time" content="2024-05-09T09:00:00Z">'
+            '<meta name="author" content="سامي يوسف">')
+    art = extract_article(page(head), URL)
+    assert art["published"] == "2024-05-10T09:00:00+03:00" and art["extraction"]["published"] == "jsonld"
+    # A URL is no author's name: the meta layer's value is taken instead.
+    assert art["authors"] == ["سامي يوسف"] and art["extraction"]["authors"] == "meta"
+
+
+def test_visible_headline_not_the_title_tag_with_site_suffix() -> None:
+    head = ('<title>الرئيس يفتتح مشروعا جديدا للطاقة | جريدة المساء</title>'
+            '<meta property="og:title" content="الرئيس يفتتح مشروعا جديدا للطاقة | جريدة المساء">')
+    art = extract_article(page(head), URL)
+    assert art["title"] == "الرئيس يفتتح مشروعا جديدا للطاقة"
+    assert art["extraction"]["title"] == "heuristics"
+
+
+def test_unreadable_metadata_date_falls_back_to_the_printed_one() -> None:
+    head = '<meta property="article:published_time" content="not a date">'
+    art = extract_article(page(head, "<div class='date'>10 مايو 2024</div>"), URL)
+    assert art["published"] == "10 مايو 2024" and art["extraction"]["published"] == "heuristics"
+
+
+def test_malformed_and_empty_html_do_not_crash() -> None:
+    assert extract_article("", URL)["read_also"] == []
+    # Unclosed tags, a stray </div>, and a page cut off mid-paragraph (truncated download).
+    broken = ("<html><body><h1>عنوان خبر مقطوع في المنتصف</h1></div><div class='content'>"
+              + "".join(f"<p>الفقرة {i} غير المغلقة من نص الخبر تحمل كلمات كافية ليعدها المستخرج متنا"
+                        for i in range(6)) + "<p>وهنا ينقطع الن")
+    art = extract_article(broken, URL)
+    assert art["title"] == "عنوان خبر مقطوع في المنتصف"
+    assert "الفقرة 5 غير المغلقة" in art["body"]
