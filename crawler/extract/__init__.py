@@ -14,6 +14,7 @@ The HTML is parsed once; every layer, the read-also finder and trafilatura share
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -46,16 +47,18 @@ def _parser() -> etree.HTMLParser:
     return parser
 
 
-_PARSER = _parser()
+_LOCAL = threading.local()  # lxml parsers must not be shared between threads
 
 
 def parse_html(html: str) -> lxml_html.HtmlElement:
     """A tolerant parse: malformed and truncated pages still give a tree."""
+    parser = getattr(_LOCAL, "parser", None) or _parser()
+    _LOCAL.parser = parser
     if not html or not html.strip():
         html = "<html><body></body></html>"
-    tree = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    tree = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
     if tree is None:  # only comments or whitespace
-        tree = etree.fromstring(b"<html><body></body></html>", parser=_PARSER)
+        tree = etree.fromstring(b"<html><body></body></html>", parser=parser)
     return tree
 
 

@@ -20,7 +20,7 @@ from crawler.arabic import normalise
 from crawler.config import is_xpath
 from crawler.extract.heuristics import BYLINE, is_date_text, labelled
 from crawler.extract.readalso import label_of
-from crawler.extract.textutil import clean
+from crawler.extract.textutil import clean, node_text
 
 _BYLINE_PREFIXES = ("author,", "role,", "author:", "role:")
 # Comment-section disclaimers printed under articles ("الآراء الواردة أدناه لا تعبر عن رأي…").
@@ -61,7 +61,8 @@ def extract(tree: etree._Element, url: str, joiners: bool = False) -> str:
     """Paragraphs joined by blank lines; empty string when nothing article-like is found.
 
     Cookie and consent banners are cut first: on some pages (BBC) they are the first block
-    of real sentences and trafilatura takes them for the article's opening."""
+    of real sentences and trafilatura takes them for the article's opening. So are image
+    captions and "read our comment policy" notes."""
     for banner in _BANNERS(tree):
         if banner.getparent() is not None and banner.tag not in ("html", "body"):
             banner.drop_tree()
@@ -70,6 +71,7 @@ def extract(tree: etree._Element, url: str, joiners: bool = False) -> str:
             p = next(a.iterancestors("p"), None)
             if p is not None and p.getparent() is not None:
                 p.drop_tree()
+    _drop_image_boxes(tree)
     _unwrap_layout_tables(tree)
     if joiners:
         _swap_joiners(tree, _JOINERS)
@@ -81,6 +83,24 @@ def extract(tree: etree._Element, url: str, joiners: bool = False) -> str:
         for old, new in _JOINERS.items():
             text = text.replace(new, old)
     return clean(text)
+
+
+_IMAGE_BOX = re.compile(r"image|photo|figure|caption|gallery|thumb", re.I)
+
+
+def _drop_image_boxes(tree: etree._Element) -> None:
+    """An image's wrapper with its caption ("<div class='article_image'><img><div>اصابات
+    بفيروس كورونا</div></div>"): captions are not article text."""
+    for img in list(tree.iter("img")):
+        box = img.getparent()
+        for _ in range(3):
+            if box is None or box.tag in ("body", "html", "article", "main"):
+                break
+            if _IMAGE_BOX.search(f"{box.get('class') or ''} {box.get('id') or ''}"):
+                if box.getparent() is not None and len(node_text(box)) < 300:
+                    box.drop_tree()
+                break
+            box = box.getparent()
 
 
 _TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th")
