@@ -67,7 +67,7 @@ ZONES = {"youm7": "Africa/Cairo", "alyaum": "Asia/Riyadh", "albayan": "Asia/Duba
 NOT_BODY = {
     "bbcarabic_1.html": ("Cookies", "Author,", "قصص مقترحة", "صدر الصورة"),
     "cnnarabic_1.html": ("ترحب شبكة CNN بالنقاش", "لا تعبر عن رأي"),
-    "almadenahnews_1.html": ("تم نشره", "يمكنك أيضا قراءة", "اصابات بفيروس كورونا  في امريكا"),
+    "almadenahnews_1.html": ("تم نشره", "يمكنك أيضا قراءة", "اصابات بفيروس كورونا في امريكا"),
     "assabah_1.html": ("حوار: آسيا العتروس",),
     "fatabyyano_1.html": ("إقرأ أيضًا", "اقرأ أيضاً"),
     "elbaladtv_1.html": ("إقرأ أيضاً",),
