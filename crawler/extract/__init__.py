@@ -137,10 +137,11 @@ _CHECKS: dict[str, Callable[[Any, _Context], Any]] = {
 }
 
 
-def _site_names(layers: list[tuple[str, dict[str, Any]]], title: str, site_name: str) -> list[str]:
-    """The site's name: og:site_name, and what the metadata titles add around the headline
-    ("المدينة نيوز - <headline>") — so that bylines and summaries naming only the site go."""
-    names = [site_name]
+def _site_names(layers: list[tuple[str, dict[str, Any]]], title: str, known: list[str]) -> list[str]:
+    """The site's names: its config title, og:site_name and the like, and what the metadata
+    titles add around the headline ("المدينة نيوز - <headline>") — so that bylines and
+    summaries naming only the site go."""
+    names = list(known)
     for layer, values in layers:
         raw = one_line(values.get("title", "")) if layer in ("jsonld", "meta") else ""
         if title and raw != title and title in raw:
@@ -187,7 +188,8 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
     title, layer = _title(layers, seen["headlines"], site_name)
     if title:
         article["title"], sources["title"] = title, layer
-    ctx = _Context(url, _site_names(layers, title, site_name), title)
+    known = [*metas.get("site_names", []), *((site.title, site.name) if site else ())]
+    ctx = _Context(url, _site_names(layers, title, known), title)
     weak = [("meta", {"tags": _valid_keywords(metas.get("keywords", []), ctx)})]
     for field in FIELDS[1:]:
         check = _CHECKS.get(field, lambda v, _c: v)

@@ -32,8 +32,9 @@ _LABELS = {
 _LABEL_OF = {normalise(label): field for field, labels in _LABELS.items() for label in labels}
 # Longest prefix first: كتبت must not be read as كتب + "ت …".
 BYLINE = re.compile(
-    r"^\s*(?:كتبت|كتبه|كتب|بقلم|إعداد|اعداد|تقرير|حوار|تحرير|by)(?:\s*[:：]\s*|\s+)"
-    r"(?P<name>[^:：]{3,60}?)\s*$",
+    r"^\s*(?:(?:كتبت|كتبه|كتب|بقلم|إعداد|اعداد|تحرير|by)(?:\s*[:：]\s*|\s+)"
+    r"|(?:تقرير|حوار)\s*[:：]\s*)"  # "تقرير"/"حوار" also start headlines and show names
+    r"(?P<name>[^:：\s][^:：]{2,59}?)\s*$",
     re.I,
 )
 _DATE_PROPS = {
@@ -178,8 +179,10 @@ def extract(tree: etree._Element) -> dict[str, Any]:
             out[f"{field}_label"] = value
 
     for text in bylines:  # "<span>كتب فلان</span>", else "<p><b>كتب:</b> <a>فلان</a></p>"
+        if any(a.tag in ("footer", "nav") for a in text.owner.iterancestors()):
+            continue
         m = BYLINE.match(node_text(text.owner)) or BYLINE.match(node_text(_widest(text.owner, 80)))
-        if m is not None:
+        if m is not None and len(m.group("name").split()) >= 2:
             out["authors"] = out.get("authors") or [m.group("name").strip()]
             break
 

@@ -55,6 +55,7 @@ def extract(tree: etree._Element) -> dict[str, Any]:
             else:
                 out[field] = found[0]
             break
+    out["site_names"] = [v.lstrip("@") for k in _META["site_name"] for v in metas.get(k, [])]
     return out
 
 
