@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 from crawler.arabic import normalise
 from crawler.config import SiteConfig
 from crawler.dates import parse_date
-from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors
+from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors, textutil
 from crawler.extract.textutil import clean, one_line
 
 FIELDS = (
@@ -175,7 +175,8 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
     metas = meta.extract(tree)
     layout = layouts.choose(tree, site, (ld.get("published"), metas.get("published")))
     site_selectors = layout.selectors if layout else (site.selectors if site else {})
-    seen = heuristics.extract(tree)
+    page = textutil.scan(tree)
+    seen = heuristics.extract(tree, page)
     layers = [
         ("selectors", selectors.extract(tree, site_selectors)),
         ("jsonld", ld),
@@ -201,12 +202,13 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
 
     if "image" in article:
         article["image"] = urljoin(url, article["image"])
-    links = readalso.extract(tree, url, site_selectors.get("read_also", ()))
+    links = readalso.extract(tree, url, site_selectors.get("read_also", ()), page)
     if site_selectors.get("remove"):
         body.remove(tree, site_selectors["remove"])
     text, layer = layers[0][1].get("body", ""), "selectors"
     if not text:
-        text, layer = body.extract(tree, url, "\u200c" in html or "\u200d" in html), "trafilatura"
+        joiners = "\u200c" in html or "\u200d" in html
+        text, layer = body.extract(tree, url, joiners, page.boxes), "trafilatura"
         ld_body = clean(ld.get("body", ""))
         if len(ld_body.split()) > max(50, 2 * len(text.split())):
             text, layer = ld_body, "jsonld"  # trafilatura missed the article; its JSON-LD has it

@@ -36,10 +36,7 @@ def remove(tree: etree._Element, exprs: tuple[str, ...]) -> None:
             node.drop()
 
 
-_BANNERS = etree.XPath(
-    "//*[@id or @class][contains(translate(concat(@id, ' ', @class), 'COKIENST', 'cokienst'), 'cookie')"
-    " or contains(translate(concat(@id, ' ', @class), 'CONSET', 'conset'), 'consent')]"
-)
+_BANNER = re.compile(r"cookie|consent", re.I)
 
 
 # trafilatura drops non-printable characters, among them the zero-width non-joiner that
@@ -57,15 +54,17 @@ def _swap_joiners(tree: etree._Element, mapping: dict[str, str]) -> None:
                 setattr(el, attr, value)
 
 
-def extract(tree: etree._Element, url: str, joiners: bool = False) -> str:
+def extract(tree: etree._Element, url: str, joiners: bool = False, boxes: list[etree._Element] | None = None
+            ) -> str:
     """Paragraphs joined by blank lines; empty string when nothing article-like is found.
 
     Cookie and consent banners are cut first: on some pages (BBC) they are the first block
     of real sentences and trafilatura takes them for the article's opening. So are image
     captions and "read our comment policy" notes."""
-    for banner in _BANNERS(tree):
-        if banner.getparent() is not None and banner.tag not in ("html", "body"):
-            banner.drop_tree()
+    for box in tree.iter("div", "section", "aside") if boxes is None else boxes:
+        if _BANNER.search(f"{box.get('class') or ''} {box.get('id') or ''}") and box.getparent() is not None \
+                and len(node_text(box)) < 2000:  # not a page wrapper such as "has-cookie-consent"
+            box.drop_tree()
     for a in list(tree.iter("a")):  # "read our privacy policy before commenting" notes
         if _POLICY_LINK.search(a.get("href") or ""):
             p = next(a.iterancestors("p"), None)

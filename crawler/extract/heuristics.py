@@ -18,7 +18,7 @@ from lxml import etree
 
 from crawler.arabic import ascii_digits, normalise
 from crawler.dates import MONTHS
-from crawler.extract.textutil import lead_text, node_text
+from crawler.extract.textutil import Scan, TextNode, lead_text, node_text, scan
 
 _LABELS = {
     "published": ("تاريخ النشر", "نشر في", "نشر بتاريخ", "تاريخ الخبر", "نشر", "تم النشر",
@@ -96,30 +96,10 @@ _BREADCRUMB_LINKS = etree.XPath(
 _HOME = {normalise(w) for w in ("الرئيسية", "الصفحة الرئيسية", "الرئيسيه", "home", "homepage")}
 
 
-class _Text:
-    """A text node as (string, owning element), like lxml's smart strings."""
-
-    __slots__ = ("owner", "text")
-
-    def __init__(self, text: str, owner: etree._Element) -> None:
-        self.text, self.owner = text, owner
-
-
-def _texts(tree: etree._Element) -> tuple[list[_Text], list[_Text]]:
-    """Short text nodes with a colon (labelled lines) and those starting like a byline,
-    found in one pass over the tree reading only each node's own text and tail."""
-    colons, bylines = [], []
-    body = tree.find("body")
-    for el in (body if body is not None else tree).iter():
-        if not isinstance(el.tag, str) or el.tag in _SKIP:
-            continue
-        for text, owner in ((el.text, el), (el.tail, el.getparent())):
-            if not text or len(text) > 300 or owner is None:
-                continue
-            if ":" in text or "：" in text:
-                colons.append(_Text(text, owner))
-            if len(text) < 70 and _BYLINE_START.match(text):
-                bylines.append(_Text(text, owner))
+def _texts(page: Scan) -> tuple[list[TextNode], list[TextNode]]:
+    """Short text nodes with a colon (labelled lines) and those starting like a byline."""
+    colons = [t for t in page.texts if ":" in t.text or "：" in t.text]
+    bylines = [t for t in page.texts if len(t.text) < 70 and _BYLINE_START.match(t.text)]
     return colons, bylines
 
 
@@ -137,7 +117,7 @@ def _widest(node: etree._Element, limit: int = 300) -> etree._Element:
     return node
 
 
-def extract(tree: etree._Element) -> dict[str, Any]:
+def extract(tree: etree._Element, page: Scan | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"headlines": []}
     first: etree._Element | None = None
     for h1 in _H1(tree):
@@ -154,7 +134,7 @@ def extract(tree: etree._Element) -> dict[str, Any]:
             out["authors"] = [name]
 
     seen: set[etree._Element] = set()
-    colons, bylines = _texts(tree)
+    colons, bylines = _texts(page or scan(tree))
     for text in colons:
         node = _widest(text.owner)
         if node in seen:

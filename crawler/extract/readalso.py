@@ -21,7 +21,7 @@ from parsel import Selector
 from crawler.arabic import normalise
 from crawler.config import is_xpath
 from crawler.extract.heuristics import is_date_text
-from crawler.extract.textutil import lead_text, node_text, one_line
+from crawler.extract.textutil import Scan, lead_text, node_text, one_line, scan
 from crawler.urls import same_site_host
 
 LABELS = tuple(
@@ -141,7 +141,8 @@ def _following(label: etree._Element, base: str) -> tuple[list[dict[str, str]], 
     return [], []
 
 
-def extract(tree: etree._Element, base: str, selectors: tuple[str, ...] = ()) -> list[dict[str, str]]:
+def extract(tree: etree._Element, base: str, selectors: tuple[str, ...] = (), page: Scan | None = None
+            ) -> list[dict[str, str]]:
     """Links in page order; the matching nodes are dropped from ``tree``."""
     found: list[dict[str, str]] = []
     to_drop: list[etree._Element] = []
@@ -153,7 +154,7 @@ def extract(tree: etree._Element, base: str, selectors: tuple[str, ...] = ()) ->
                 to_drop.append(s.root)
     else:
         dropped: set[etree._Element] = set()
-        for node in _candidates(tree):
+        for node in _candidates(page or scan(tree)):
             if node in dropped or any(p in dropped for p in node.iterancestors()):
                 continue
             links, drop = _block(node, base)
@@ -172,27 +173,22 @@ def extract(tree: etree._Element, base: str, selectors: tuple[str, ...] = ()) ->
 _KEY = re.compile(r"يض|ذات صل|ذات علاق|متعلق|مرتبط|مشابه|مقترح|كذلك|يهمك|المزيد حول|related|also", re.I)
 
 
-def _candidates(tree: etree._Element) -> list[etree._Element]:
+def _candidates(page: Scan) -> list[etree._Element]:
     """Nodes that may start a read-also block, outermost first, in page order: boxes whose
     class names them related, and the label's own element with the wrappers around it."""
-    nodes: dict[etree._Element, None] = {}
-    order: dict[etree._Element, int] = {}
-    for i, el in enumerate(tree.iter()):
-        order[el] = i
-        if not isinstance(el.tag, str):
-            continue
-        if el.tag in ("div", "section", "aside", "ul") and _RELATED_CLASS.search(
-                f"{el.get('class') or ''} {el.get('id') or ''}"):
-            nodes[el] = None
-        for text, owner in ((el.text, el), (el.tail, el.getparent())):
-            if text and len(text) < 120 and owner is not None and _KEY.search(text):
-                for _ in range(4):
-                    if owner is None or not isinstance(owner.tag, str) or owner.tag in ("body", "html"):
-                        break
-                    if owner.tag in _BLOCK_TAGS:
-                        nodes[owner] = None
-                    owner = owner.getparent()
-    return sorted(nodes, key=order.__getitem__)
+    nodes: dict[etree._Element, None] = {
+        box: None for box in page.boxes
+        if _RELATED_CLASS.search(f"{box.get('class') or ''} {box.get('id') or ''}")
+    }
+    for text, owner in page.texts:
+        if len(text) < 120 and _KEY.search(text):
+            for _ in range(4):
+                if owner is None or not isinstance(owner.tag, str) or owner.tag in ("body", "html"):
+                    break
+                if owner.tag in _BLOCK_TAGS:
+                    nodes[owner] = None
+                owner = owner.getparent()
+    return sorted(nodes, key=lambda n: page.order.get(n, 0))
 
 
 def _block(node: etree._Element, base: str) -> tuple[list[dict[str, str]], list[etree._Element]]:

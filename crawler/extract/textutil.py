@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -32,6 +34,45 @@ def one_line(text: str | None) -> str:
 def node_text(node: etree._Element) -> str:
     """Visible text of a node on one line."""
     return _ANY_WS.sub(" ", " ".join(node.itertext())).strip()
+
+
+class TextNode(NamedTuple):
+    """A piece of text and the element it belongs to (for a tail, the tagged element's parent)."""
+
+    text: str
+    owner: etree._Element
+
+
+_UNSEEN = frozenset({"script", "style", "noscript", "template", "svg"})
+_BOXES = frozenset({"div", "section", "aside", "ul"})
+
+
+@dataclass
+class Scan:
+    """One pass over a page's body, shared by the layers that look for labels and boxes:
+    each node's own short text and tail (no subtree walks), boxes with a class or id, and
+    every element's position for page order."""
+
+    texts: list[TextNode] = field(default_factory=list)
+    boxes: list[etree._Element] = field(default_factory=list)
+    order: dict[etree._Element, int] = field(default_factory=dict)
+
+
+def scan(tree: etree._Element, limit: int = 300) -> Scan:
+    out = Scan()
+    body = tree.find("body")
+    for i, el in enumerate((body if body is not None else tree).iter()):
+        out.order[el] = i
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _UNSEEN:
+            continue
+        if tag in _BOXES and (el.get("class") or el.get("id")):
+            out.boxes.append(el)
+        if (text := el.text) and len(text) <= limit and not text.isspace():
+            out.texts.append(TextNode(text, el))
+        if (tail := el.tail) and len(tail) <= limit and not tail.isspace() and (parent := el.getparent()) is not None:
+            out.texts.append(TextNode(tail, parent))
+    return out
 
 
 def lead_text(node: etree._Element, limit: int = 40) -> str:
