@@ -86,6 +86,10 @@ def test_persian_page_is_flagged() -> None:
     assert "سهمیه\u200cای" in got["body"]
 
 
+def test_urdu_page_is_flagged() -> None:
+    assert parse_fixture("urdu")["language"] == "ur"
+
+
 def test_rasd_parse_prints_what_the_pipelines_store(tmp_path) -> None:
     spec = expected("windows1256")
     proc = run_rasd("parse", str(PAGES / "windows1256.html"), "--url", spec["input_url"],
