@@ -4,7 +4,8 @@ Most pages print a date in a handful of shapes ("الجمعة 24 نيسان / أ
 "12th, September 2023 GMT", "2020/06/03", ISO 8601). Those are read here directly: month
 names of every Arabic region (Egyptian/Gulf يناير…, Levantine كانون الثاني…, Maghrebi جانفي…,
 Moroccan يوليوز/غشت…) and English, Arabic-Indic digits, ص/م and صباحاً/مساءً, "GMT+3",
-day-first numeric dates. That is both more exact and ~100× cheaper than dateparser, which is
+day-first numeric dates, "أمس"/"اليوم" with a clock time. That is both more exact and far
+cheaper than dateparser (measured here, warm, on a loaded machine: ~0.1 ms against ~9 ms), which is
 kept as the fallback for anything else. Relative dates ("منذ ساعتين") count back from the
 fetch time; dates printed without a zone are in the site's ``timezone``.
 """
@@ -159,14 +160,42 @@ def _parse_relative(raw: str, now: datetime) -> datetime | None:
     return now.astimezone(UTC) - timedelta(**{_UNITS[word]: amount})
 
 
+_DAY_WORDS = {"امس": 1, "yesterday": 1, "اليوم": 0, "today": 0}
+_DAY_WORD = re.compile(r"(?<![\w])(امس|yesterday|اليوم|today)(?![\w])", re.I)
+
+
+def _parse_day_word(text: str, tz: str, now: datetime) -> datetime | None:
+    """"أمس 10:30 م", "اليوم 09:15": a clock time on a day named relative to the fetch, in
+    the site's zone."""
+    m = _DAY_WORD.search(text)
+    if not m:
+        return None
+    zone = ZoneInfo(tz)
+    day = now.astimezone(zone).date() - timedelta(days=_DAY_WORDS[m.group(1).lower()])
+    hour = minute = 0
+    if t := _TIME.search(text):
+        hour, minute = int(t.group("h")), int(t.group("m"))
+        if t.group("ampm") in _PM and hour < 12:
+            hour += 12
+        elif t.group("ampm") in _AM and hour == 12:
+            hour = 0
+    try:
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
+    except ValueError:
+        return None
+
+
 def parse_date(raw: str | None, timezone: str = "UTC", now: datetime | None = None) -> datetime | None:
     """A page's date string → aware UTC datetime; None when it cannot be read or is absurd
     (before 1990 — a Hijri year read as Gregorian — or more than a day in the future)."""
     if not raw or not raw.strip() or len(raw) > 200:
         return None
     now = now or datetime.now(UTC)
-    if _RELATIVE.search(normalise(raw)):
+    key = _prepare(raw)
+    if _RELATIVE.search(key):
         result = _parse_relative(raw, now)
+    elif not _structured(key, timezone) and _DAY_WORD.search(key):
+        result = _parse_day_word(key, timezone, now)
     else:
         result = _parse_absolute(raw, timezone)
     if result is None or result < _EARLIEST or result > now + timedelta(days=1):

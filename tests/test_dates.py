@@ -60,6 +60,8 @@ def test_printed_dates(text: str, tz: str, expected: str) -> None:
         ("منذ ساعة", "2024-05-21T11:00:00+00:00"),
         ("آخر تحديث: منذ ٤ ساعات", "2024-05-21T08:00:00+00:00"),
         ("3 hours ago", "2024-05-21T09:00:00+00:00"),
+        ("أمس 10:30 م", "2024-05-20T19:30:00+00:00"),  # Cairo is UTC+3 in May 2024
+        ("اليوم 09:15 ص", "2024-05-21T06:15:00+00:00"),
     ],
 )
 def test_relative_dates_count_back_from_fetch_time(text: str, expected: str) -> None:
