@@ -88,11 +88,19 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if unknown:
         raise CliError(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(sites))})",
                        EXIT_CONFIG)
+    if args.run_id and len(names) != 1:
+        raise CliError("--run-id needs exactly one site", EXIT_USAGE)
+    if args.scheduler_pid:
+        from crawler.scheduler import follow_scheduler_death
+
+        follow_scheduler_death(args.scheduler_pid)
     _store(args).close()  # fail fast, before any crawling, when the database is unusable
     settings = project_settings(
         RASD_DB=resolve_db(args.db),
         RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
         RASD_PROGRESS=True,
+        RASD_TRIGGER=args.trigger,
+        RASD_RUN_ID=args.run_id,
         LOG_LEVEL="INFO" if args.verbose else "WARNING",
         **dict(args.set or []),
     )
@@ -100,6 +108,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     summaries = crawl(names, settings)
     rows = [[s.site, *(getattr(s, c) for c in SUMMARY_COLUMNS)] for s in summaries]
     print(_table(rows, ["site", *SUMMARY_COLUMNS]))
+    if args.trigger == "manual":  # the scheduler settles its runs (timeouts) before judging
+        from crawler.alerts import record_health
+
+        with _store(args) as store:
+            for name in names:
+                record_health(store, sites[name])
     return EXIT_OK
 
 
@@ -161,6 +175,73 @@ def _print_site_details(site: SiteConfig, health: Any) -> None:
     for lo in site.layouts:
         span = f"{lo.since or '…'} – {lo.until or '…'}"
         print(f"  layout {lo.name} ({span}): {', '.join(sorted(lo.own_selectors))}")
+
+
+def _chosen_sites(args: argparse.Namespace) -> list[SiteConfig]:
+    sites = _sites(args)
+    unknown = [n for n in args.names if n not in sites]
+    if unknown:
+        raise CliError(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(sites))})",
+                       EXIT_CONFIG)
+    return [sites[n] for n in (args.names or sorted(sites))]
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from crawler.logs import setup_logging
+    from crawler.scheduler import CrawlScheduler, Options, describe, plan
+
+    sites = _chosen_sites(args)
+    if not sites:
+        raise CliError("no sites configured (see `rasd sites`)", EXIT_CONFIG)
+    if args.max_parallel is not None and args.max_parallel < 1:
+        raise CliError("--max-parallel must be at least 1", EXIT_USAGE)
+    db = resolve_db(args.db)
+    if args.dry_run:
+        with Store(db) as store:
+            print("\n".join(describe(plan(store, sites))))
+        return EXIT_OK
+    _store(args).close()
+    log_file = setup_logging(args.log_file, args.verbose)
+    print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
+    options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
+                      settings=args.set or [], verbose=args.verbose)
+    if args.max_parallel:
+        options.max_parallel = args.max_parallel
+    return CrawlScheduler(sites, options).serve()
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from crawler.runs import RUN_COLUMNS, find_runs, public_run, run_row
+
+    with _store(args) as store:
+        runs = find_runs(store, site=args.site, limit=args.limit)
+    if args.format == "json":
+        print(json.dumps([public_run(r) for r in runs], ensure_ascii=False, indent=2))
+    else:
+        print(_table([run_row(r) for r in runs], RUN_COLUMNS))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from crawler.health import HEALTHY, all_health
+
+    sites = _chosen_sites(args)
+    with _store(args) as store:
+        report = all_health(store, sites)
+    if args.format == "json":
+        print(json.dumps([h.public() for h in report], ensure_ascii=False, indent=2))
+    else:
+        rows = [[h.site, h.state, _short_time(h.last_run), h.last_status, _short_time(h.last_success),
+                 h.consecutive_failures, h.articles_24h, h.zero_article_runs,
+                 "" if h.parse_failure_rate is None else f"{h.parse_failure_rate:.0%}", h.reason]
+                for h in report]
+        print(_table(rows, ["site", "state", "last run", "status", "last success", "failures",
+                            "articles 24h", "empty runs", "parse fail", "reason"]))
+    return EXIT_OK if all(h.state == HEALTHY for h in report) else 1
+
+
+def _short_time(value: datetime | None) -> str:
+    return iso(value)[:19].replace("T", " ") if value else ""
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
@@ -330,6 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log")
     p.add_argument("-s", "--set", action="append", type=_setting, metavar="NAME=VALUE",
                    help="override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
+    p.add_argument("--trigger", choices=("manual", "schedule"), default="manual", help=argparse.SUPPRESS)
+    p.add_argument("--run-id", default=None, help=argparse.SUPPRESS)  # set by `rasd schedule`
+    p.add_argument("--scheduler-pid", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("sites", parents=[common],
@@ -342,6 +426,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--set", action="append", type=_setting, metavar="NAME=VALUE",
                    help="override a Scrapy setting for --check; repeatable")
     p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser("schedule", parents=[common],
+                       help="crawl every site on its schedule until stopped (SIGTERM/Ctrl-C)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
+    p.add_argument("--max-parallel", type=int, default=None,
+                   help="crawls running at once (default: number of CPU cores)")
+    p.add_argument("--grace", type=float, default=30.0,
+                   help="seconds running crawls get to finish on SIGTERM (default 30)")
+    p.add_argument("--log-file", type=Path, default=None,
+                   help="rotating log file (env RASD_LOG_FILE; default in the user log folder)")
+    p.add_argument("--dry-run", action="store_true", help="print what would run and when, then exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug log, Scrapy's INFO log")
+    p.add_argument("-s", "--set", action="append", type=_setting, metavar="NAME=VALUE",
+                   help="Scrapy setting for every crawl, e.g. -s DOWNLOAD_DELAY=0; repeatable")
+    p.set_defaults(func=cmd_schedule)
+
+    p = sub.add_parser("runs", parents=[common], help="recorded crawl runs, newest first")
+    p.add_argument("--site")
+    p.add_argument("--limit", type=int, default=20, help="0 = no limit (default 20)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("status", parents=[common],
+                       help="site health; exit code 0 only when every site is healthy")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_status)
 
     def filters(p: argparse.ArgumentParser) -> None:
         p.add_argument("--site")

@@ -71,6 +71,7 @@ class SiteConfig:
     follow: tuple[re.Pattern[str], ...] = ()
     render: bool = False
     schedule: str = "1h"
+    max_duration: int = 3600  # seconds; the scheduler kills a crawl that runs longer
     timezone: str = "UTC"
     language: str = "ar"
     allowed_domains: tuple[str, ...] = ()
@@ -89,8 +90,7 @@ class SiteConfig:
 
     def schedule_seconds(self) -> int | None:
         """Interval length in seconds, or None when the schedule is a cron expression."""
-        m = _INTERVAL.match(self.schedule)
-        return int(m.group(1)) * _INTERVAL_UNITS[m.group(2)] if m else None
+        return interval_seconds(self.schedule)
 
     def is_article_url(self, url: str) -> bool:
         if self.article_urls:
@@ -104,6 +104,12 @@ class SiteConfig:
         """Whether a URL belongs to this site (its host or a subdomain of it)."""
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+
+def interval_seconds(text: str) -> int | None:
+    """Seconds in an interval such as 30s, 15m, 2h or 1d; None when it is not one."""
+    m = _INTERVAL.match(text)
+    return int(m.group(1)) * _INTERVAL_UNITS[m.group(2)] if m else None
 
 
 def _looks_like_article(url: str) -> bool:
@@ -120,7 +126,7 @@ def _looks_like_article(url: str) -> bool:
 _KNOWN_KEYS = {
     "name", "title", "start_urls", "feeds", "sitemaps", "article_urls", "follow", "render",
     "schedule", "timezone", "language", "allowed_domains", "read_also_depth", "max_pages",
-    "selectors", "layouts",
+    "selectors", "layouts", "max_duration",
 }
 _LAYOUT_KEYS = {"name", "since", "until", "selectors"}
 
@@ -153,6 +159,15 @@ def _regexes(path: Path, data: dict[str, Any], key: str) -> tuple[re.Pattern[str
     return tuple(out)
 
 
+def _duration(path: Path, data: dict[str, Any], key: str, default: int) -> int:
+    """A positive duration: an interval string (90s, 30m, 2h) or a number of seconds."""
+    value = data.get(key, default)
+    seconds = interval_seconds(value.strip()) if isinstance(value, str) else value
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
+        raise ConfigError(path, key, f"{value!r} is not a duration such as '90s', '30m' or '2h'")
+    return seconds
+
+
 def validate_schedule(path: Path | str, schedule: str) -> None:
     """An interval like 30s/15m/2h/1d, or a 5-field cron expression."""
     if _INTERVAL.match(schedule):
@@ -164,12 +179,28 @@ def validate_schedule(path: Path | str, schedule: str) -> None:
             path, "schedule",
             f"{schedule!r} is neither an interval (30s, 15m, 2h, 1d) nor a 5-field cron expression",
         )
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(schedule)
+        cron_trigger(schedule)
     except ValueError as exc:
         raise ConfigError(path, "schedule", f"invalid cron expression {schedule!r}: {exc}") from exc
+
+
+_CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def cron_trigger(expr: str, timezone: Any = None, jitter: float | None = None) -> Any:
+    """An APScheduler 3 CronTrigger with crontab's weekday numbers (0 and 7 = Sunday).
+
+    APScheduler 3 counts weekdays from Monday = 0, so ``0 9 * * 1`` would fire on Tuesdays;
+    day numbers are turned into names, which both agree on."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    minute, hour, day, month, weekday = expr.split()
+    weekday = re.sub(r"(?<![/\d])([0-7])(?!\d)", lambda m: _CRON_WEEKDAYS[int(m.group(1))], weekday)
+    if weekday == "sun-sat":
+        weekday = "*"
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday,
+                       timezone=timezone, jitter=jitter)
 
 
 def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
@@ -191,6 +222,8 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     if not isinstance(schedule, str):
         raise ConfigError(path, "schedule", "must be a string such as '15m' or '*/30 * * * *'")
     validate_schedule(path, schedule.strip())
+
+    max_duration = _duration(path, data, "max_duration", default=3600)
 
     timezone = data.get("timezone", "UTC")
     try:
@@ -222,7 +255,7 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
         name=name, path=path, title=title, start_urls=start_urls, feeds=feeds,
         sitemaps=sitemaps, article_urls=_regexes(path, data, "article_urls"),
         follow=_regexes(path, data, "follow"), render=data.get("render", False),
-        schedule=schedule.strip(), timezone=str(timezone), language=language,
+        schedule=schedule.strip(), max_duration=max_duration, timezone=str(timezone), language=language,
         allowed_domains=tuple(d.lower() for d in domains),
         read_also_depth=data.get("read_also_depth", 1), max_pages=data.get("max_pages", 0),
         selectors=selectors, layouts=layouts,

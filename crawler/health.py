@@ -1,22 +1,30 @@
-"""Per-site health for ``rasd sites``: is each site still delivering articles?
+"""Site health from the run records: healthy, degraded or failing, with the reason in words.
 
-Read from what crawls leave behind — the newest stored article per site and, when the
-scheduler records them, the latest documents in the ``runs`` collection — so it works the
-same on MongoDB and the embedded store and needs no bookkeeping of its own.
+The point is to notice what every news scraper's users complain about: a site that silently
+stops yielding articles (a redesign broke the selectors, the site blocks us, the feed moved).
+So besides crawls that fail outright, runs that succeed but find no articles, pages that
+no longer parse, and a site that has yielded no new article for days count against it.
+Used by ``rasd status``, ``rasd sites`` and the scheduler's alerts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from crawler.config import SiteConfig
+from crawler.config import SiteConfig, cron_trigger
+from crawler.query import iso
+from crawler.runs import FINISHED_STATUSES, articles_seen
 from crawler.store import Store, utcnow
 
 HEALTHY, DEGRADED, FAILING = "healthy", "degraded", "failing"
-FAILING_AFTER = 3      # failed runs in a row
-STALE_INTERVALS = 4    # no new article for this many schedule intervals (and at least a day)
-_FINISHED = ("ok", "failed", "timeout")
+FAILING_AFTER = 3         # failed runs, or runs without a single article, in a row
+PARSE_FAILURE_LIMIT = 0.2  # share of fetched pages without title or body
+RECENT_RUNS = 20
+STALE_PERIODS = 3         # no successful run for this many schedule periods: the schedule stalled
+QUIET_PERIODS = 4         # no new article for this many schedule periods (and at least a day)
 
 
 @dataclass
@@ -25,44 +33,120 @@ class SiteHealth:
     state: str
     reason: str
     last_run: datetime | None = None
+    last_status: str | None = None
+    last_success: datetime | None = None
+    consecutive_failures: int = 0
+    zero_article_runs: int = 0
     articles_24h: int = 0
+    parse_failure_rate: float | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {k: iso(v) for k, v in asdict(self).items()}
+
+
+def schedule_period(site: SiteConfig) -> float:
+    """Seconds between two runs: the interval, or the gap between a cron's next two times."""
+    seconds = site.schedule_seconds()
+    if seconds is not None:
+        return float(seconds)
+    trigger = cron_trigger(site.schedule, site.tz)
+    first = trigger.get_next_fire_time(None, utcnow())
+    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
+    return (second - first).total_seconds() if first and second else 86400.0
 
 
 def ago(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
-            return f"{seconds // size:.0f}{unit}"
+            return f"{seconds / size:.0f}{unit}"
     return f"{seconds:.0f}s"
 
 
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+def _failure_words(run: dict[str, Any]) -> str:
+    if run.get("status") == "timeout":
+        return f"timed out after {ago(run.get('duration') or 0)}"
+    samples = run.get("error_samples") or []
+    kinds = run.get("errors") or {}
+    if samples:
+        return samples[-1]
+    if kinds:
+        return ", ".join(f"{n}× {k}" for k, n in sorted(kinds.items()))
+    return f"finished with {run.get('finish_reason') or 'no usable response'}"
+
+
+def assess(site: SiteConfig, runs: list[dict[str, Any]], articles_24h: int,
+           now: datetime | None = None, newest_article: datetime | None = None) -> SiteHealth:
+    """``runs`` newest first. Interrupted runs (the scheduler was stopped) say nothing about
+    the site and are skipped; a run still going is shown but not judged."""
+    now = now or utcnow()
+    finished = [r for r in runs if r.get("status") in FINISHED_STATUSES and r["status"] != "interrupted"]
+    health = SiteHealth(site=site.name, state=HEALTHY, reason="", articles_24h=articles_24h)
+    if runs:
+        health.last_run, health.last_status = runs[0].get("started"), runs[0].get("status")
+    ok_runs = [r for r in finished if r["status"] == "ok"]
+    health.last_success = ok_runs[0].get("started") if ok_runs else None
+
+    for run in finished:
+        if run["status"] == "ok":
+            break
+        health.consecutive_failures += 1
+    for run in finished:
+        if run["status"] != "ok":
+            if health.zero_article_runs:
+                break
+            continue
+        if articles_seen(run):
+            break
+        health.zero_article_runs += 1
+    fetched = sum(r.get("fetched", 0) for r in ok_runs)
+    if fetched:
+        failed = sum(max((r.get("parse_failures") or {}).get(f, 0) for f in ("title", "body")) for r in ok_runs)
+        health.parse_failure_rate = round(failed / fetched, 3)
+
+    health.state, health.reason = _verdict(site, health, finished, now, newest_article)
+    return health
+
+
+def _verdict(site: SiteConfig, h: SiteHealth, finished: list[dict[str, Any]],
+             now: datetime, newest_article: datetime | None) -> tuple[str, str]:
+    if not finished and newest_article is None:
+        return DEGRADED, "never crawled" if h.last_run is None else "first crawl not finished yet"
+    last = finished[0] if finished else {}
+    if h.consecutive_failures >= FAILING_AFTER:
+        return FAILING, f"last {h.consecutive_failures} runs failed: {_failure_words(last)}"
+    if h.zero_article_runs >= FAILING_AFTER:
+        return FAILING, (f"last {h.zero_article_runs} runs found no articles "
+                         "(feeds moved, site blocking us, or selectors broken by a redesign?)")
+    if h.consecutive_failures:
+        return DEGRADED, f"last run failed: {_failure_words(last)}"
+    if h.zero_article_runs:
+        plural = "s" if h.zero_article_runs > 1 else ""
+        return DEGRADED, f"last {h.zero_article_runs} run{plural} found no articles"
+    if h.parse_failure_rate is not None and h.parse_failure_rate > PARSE_FAILURE_LIMIT:
+        return DEGRADED, f"{h.parse_failure_rate:.0%} of fetched pages had no title or body (selectors outdated?)"
+    stale_after = STALE_PERIODS * schedule_period(site) + site.max_duration
+    if h.last_success and (now - h.last_success).total_seconds() > stale_after:
+        return DEGRADED, (f"no successful run for {ago((now - h.last_success).total_seconds())} "
+                          f"(schedule {site.schedule}): is the scheduler running?")
+    quiet_after = max(86400.0, QUIET_PERIODS * schedule_period(site))
+    if newest_article is None or (now - newest_article).total_seconds() > quiet_after:
+        since = f"for {ago((now - newest_article).total_seconds())}" if newest_article else "ever"
+        return DEGRADED, f"no new article {since} (schedule {site.schedule})"
+    articles = last.get("articles") or {}
+    return HEALTHY, (f"last run ok: {articles.get('new', 0)} new, {articles.get('updated', 0)} updated, "
+                     f"{articles.get('unchanged', 0)} unchanged")
 
 
 def site_health(store: Store, site: SiteConfig, now: datetime | None = None) -> SiteHealth:
     now = now or utcnow()
-    newest = next(iter(store.articles.find({"site": site.name}, {"first_seen": 1})
-                       .sort([("first_seen", -1)]).limit(1)), None)
-    runs = list(store.runs.find({"site": site.name, "status": {"$in": list(_FINISHED)}})
-                .sort([("started", -1)]).limit(FAILING_AFTER))
-    recent = store.articles.count_documents({"site": site.name, "first_seen": {"$gte": now - timedelta(days=1)}})
-    health = SiteHealth(site.name, HEALTHY, "", runs[0].get("started") if runs else None, recent)
-    if newest is None and not runs:
-        health.state, health.reason = DEGRADED, "never crawled"
-        return health
-    failures = next((i for i, run in enumerate(runs) if run.get("status") == "ok"), len(runs))
-    if failures >= FAILING_AFTER:
-        health.state, health.reason = FAILING, f"last {failures} runs failed"
-        return health
-    if failures:
-        health.state, health.reason = DEGRADED, "last run failed"
-        return health
-    interval = timedelta(seconds=site.schedule_seconds() or 3600)
-    quiet = now - _aware(newest["first_seen"]) if newest else None
-    if quiet is None or quiet > max(timedelta(days=1), STALE_INTERVALS * interval):
-        since = f"for {ago(quiet.total_seconds())}" if quiet else "ever"
-        health.state, health.reason = DEGRADED, f"no new article {since} (schedule {site.schedule})"
-        return health
-    health.reason = f"last new article {ago(quiet.total_seconds())} ago"
-    return health
+    runs = list(store.runs.find({"site": site.name}).sort("started", -1).limit(RECENT_RUNS))
+    recent = store.articles.count_documents(
+        {"site": site.name, "first_seen": {"$gte": now - timedelta(hours=24)}}
+    )
+    newest = store.articles.find_one({"site": site.name}, {"first_seen": 1}, sort=[("first_seen", -1)])
+    return assess(site, runs, recent, now, newest.get("first_seen") if newest else None)
 
+
+def all_health(store: Store, sites: Iterable[SiteConfig]) -> list[SiteHealth]:
+    now = utcnow()
+    return [site_health(store, s, now) for s in sites]

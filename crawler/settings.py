@@ -34,9 +34,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
-EXTENSIONS = {"crawler.progress.Progress": 500}
+EXTENSIONS = {"crawler.progress.Progress": 500, "crawler.runs.RunRecorder": 510}
 
 # Rasd's own settings (the CLI fills them from flags and environment variables).
 RASD_DB = None            # MongoDB URI or embedded-store path; None = RASD_DB env or default
 RASD_SITE_DIRS = []       # site config folders; empty = built-in + RASD_SITES
 RASD_PROGRESS = False     # one line per stored article on stderr
+RASD_TRIGGER = "manual"   # recorded in each run: "manual" (rasd crawl) or "schedule"
+RASD_RUN_ID = None        # run record id assigned by the scheduler; None = a new record

@@ -79,6 +79,8 @@ class Store:
                 self.db = self.client[DB_NAME]
             self.articles = self.db["articles"]
             self.runs = self.db["runs"]
+            self.leases = self.db["leases"]
+            self.site_health = self.db["site_health"]
             self._ensure_indexes()
         except (PyMongoError, OSError, ValueError) as exc:
             raise StoreError(f"cannot open database {self.masked_uri}: {mask_secrets(str(exc))}") from exc
@@ -89,6 +91,8 @@ class Store:
         self.articles.create_index([("published", -1)])
         self.articles.create_index("fingerprint")
         self.runs.create_index([("site", 1), ("started", -1)])
+        self.runs.create_index([("started", -1)])
+        self.leases.create_index("site", unique=True)
 
     def close(self) -> None:
         self.client.close()

@@ -214,7 +214,7 @@ class NewsSite:
 class SiteServer:
     """Serves a :class:`NewsSite` (or any ``render``-able object) on 127.0.0.1."""
 
-    def __init__(self, site: Any) -> None:
+    def __init__(self, site: Any, port: int = 0) -> None:
         self.site = site
         self.hits: dict[str, int] = {}
         self.lock = threading.Lock()
@@ -238,7 +238,7 @@ class SiteServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
         if hasattr(site, "base"):

@@ -1,0 +1,175 @@
+"""Run records: one document in ``runs`` per crawl of one site, manual or scheduled.
+
+The crawl process writes its own record (the :class:`RunRecorder` extension), because only
+it holds the Scrapy stats. The scheduler creates the record before it starts the child, so a
+child that is killed or dies before writing still leaves a trace, and it settles the status
+itself when it had to stop the child (timeout, interrupted).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from typing import Any, Self
+
+from bson import ObjectId
+from pymongo.errors import PyMongoError
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+
+from crawler.query import iso
+from crawler.store import Store, StoreError, mask_secrets, utcnow
+
+logger = logging.getLogger(__name__)
+
+FINISHED_STATUSES = ("ok", "failed", "timeout", "interrupted")
+RUN_COLUMNS = ("started", "site", "trigger", "status", "duration", "requests", "new", "updated",
+               "unchanged", "duplicate", "errors")
+_CLEAN_REASONS = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
+
+
+def new_run(store: Store, site: str, trigger: str, **extra: Any) -> ObjectId:
+    """Insert a ``running`` record now and return its id."""
+    run_id = ObjectId()
+    store.runs.insert_one({"_id": run_id, "site": site, "trigger": trigger, "status": "running",
+                           "started": utcnow(), "host": socket.gethostname(), **extra})
+    return run_id
+
+
+def finish_run(store: Store, run_id: ObjectId, status: str, error: str | None = None) -> None:
+    """Settle a record from outside the crawl: the status, end time, duration and why."""
+    doc = store.runs.find_one({"_id": run_id}, {"started": 1, "error_samples": 1}) or {}
+    finished = utcnow()
+    update: dict[str, Any] = {"status": status, "finished": finished}
+    if doc.get("started"):
+        update["duration"] = round((finished - doc["started"]).total_seconds(), 3)
+    if error:
+        update["error_samples"] = [*(doc.get("error_samples") or []), mask_secrets(error)]
+    store.runs.update_one({"_id": run_id}, {"$set": update})
+
+
+def latest_run(store: Store, site: str) -> dict[str, Any] | None:
+    return store.runs.find_one({"site": site}, sort=[("started", -1)])
+
+
+def find_runs(store: Store, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    cursor = store.runs.find({"site": site} if site else {}).sort("started", -1)
+    return list(cursor.limit(limit) if limit else cursor)
+
+
+def run_status(finish_reason: str, content_responses: int) -> str:
+    """``interrupted`` when Scrapy was told to stop; ``failed`` when the site answered no
+    request usefully (refused, timed out, 4xx/5xx everywhere) or the crawl ended abnormally."""
+    if finish_reason == "shutdown":
+        return "interrupted"
+    if finish_reason not in _CLEAN_REASONS or content_responses == 0:
+        return "failed"
+    return "ok"
+
+
+def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
+    """The record's counters, from the spider's and pipelines' ``rasd/*`` stats."""
+
+    def prefixed(prefix: str) -> dict[str, int]:
+        return {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
+
+    return {
+        "requests": stats.get("downloader/request_count", 0),
+        "responses": prefixed("downloader/response_status_count/"),
+        "fetched": stats.get("rasd/pages_fetched", 0),
+        "articles": {
+            "new": stats.get("rasd/articles_new", 0),
+            "updated": stats.get("rasd/articles_updated", 0),
+            "unchanged": stats.get("rasd/articles_unchanged", 0),
+            "duplicate": stats.get("rasd/duplicates", 0),
+        },
+        "parse_failures": prefixed("rasd/parse_failures/"),
+        "read_also_links": stats.get("rasd/read_also_links", 0),
+        "errors": prefixed("rasd/errors/"),
+        "error_count": stats.get("rasd/errors", 0),
+        "error_samples": [mask_secrets(str(s)) for s in stats.get("rasd/error_samples") or []],
+        "log_errors": stats.get("log_count/ERROR", 0),
+    }
+
+
+def articles_seen(run: dict[str, Any]) -> int:
+    return sum((run.get("articles") or {}).values())
+
+
+def public_run(doc: dict[str, Any]) -> dict[str, Any]:
+    """The JSON shape of ``rasd runs --format json``."""
+    out = {"id": str(doc["_id"])}
+    out.update({k: iso(v) for k, v in doc.items() if k != "_id"})
+    return out
+
+
+def run_row(doc: dict[str, Any]) -> list[Any]:
+    articles = doc.get("articles") or {}
+    duration = doc.get("duration")
+    return [
+        iso(doc.get("started"))[:19].replace("T", " ") if doc.get("started") else "",
+        doc.get("site"), doc.get("trigger"), doc.get("status"),
+        f"{duration:.1f}s" if duration is not None else "",
+        doc.get("requests", ""),
+        *(articles.get(k, "") for k in ("new", "updated", "unchanged", "duplicate")),
+        doc.get("error_count", ""),
+    ]
+
+
+class RunRecorder:
+    """Scrapy extension writing the run record of each crawled site."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.run_id = ObjectId(settings["RASD_RUN_ID"]) if settings.get("RASD_RUN_ID") else ObjectId()
+        self.trigger = settings.get("RASD_TRIGGER") or "manual"
+        self.content_responses = 0
+        self.site = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def _write(self, write: Callable[[Store], None]) -> None:
+        """Record keeping must never break a crawl: a database error is logged, not raised."""
+        try:
+            with Store(self.crawler.settings.get("RASD_DB")) as store:
+                write(store)
+        except (StoreError, PyMongoError) as exc:
+            logger.error("cannot write the run record of %s: %s", self.site, mask_secrets(str(exc)))
+
+    def spider_opened(self, spider: Any) -> None:
+        self.site = getattr(spider, "site_name", spider.name)
+        self._write(lambda store: store.runs.update_one({"_id": self.run_id}, {
+            "$setOnInsert": {"site": self.site, "trigger": self.trigger, "started": utcnow(),
+                             "host": socket.gethostname()},
+            "$set": {"status": "running", "pid": os.getpid()},
+        }, upsert=True))
+
+    def response_received(self, response: Response, request: Request, spider: Any) -> None:
+        if response.status < 400 and not request.meta.get("dont_obey_robotstxt"):
+            self.content_responses += 1
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        update = {
+            **stats_fields(self.crawler.stats.get_stats()),
+            "status": run_status(reason, self.content_responses),
+            "finish_reason": reason,
+            "finished": utcnow(),
+        }
+
+        def write(store: Store) -> None:
+            doc = store.runs.find_one({"_id": self.run_id}, {"started": 1})
+            if doc and doc.get("started"):
+                update["duration"] = round((update["finished"] - doc["started"]).total_seconds(), 3)
+            store.runs.update_one({"_id": self.run_id}, {"$set": update}, upsert=True)
+
+        self._write(write)

@@ -1,0 +1,317 @@
+"""``rasd schedule``: crawl every site on its own schedule, forever.
+
+Each crawl runs in its own child process, ``python -m crawler.cli crawl NAME --trigger
+schedule``, the very code path of a manual ``rasd crawl``. A crawl that hangs, leaks memory
+or crashes (a browser dying, a parser bug) is killed or dies alone, the Twisted reactor is
+fresh for every crawl, and parallel crawls use all cores. The scheduler itself only waits:
+APScheduler's thread pool (size = the global cap on parallel crawls) runs one watcher thread
+per crawl, which holds the site's lease, enforces ``max_duration`` and settles the run record.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from pymongo.errors import PyMongoError
+
+from crawler.alerts import record_health
+from crawler.config import SiteConfig, cron_trigger
+from crawler.health import schedule_period
+from crawler.leases import DEFAULT_TTL, Lease, owner_id
+from crawler.runs import finish_run, latest_run, new_run
+from crawler.store import Store, StoreError, mask_secrets, utcnow
+
+logger = logging.getLogger("rasd.schedule")
+
+TERM_GRACE = 5.0     # seconds between asking a crawl to stop (SIGTERM) and killing it
+POLL = 0.25
+MAX_JITTER = 60.0
+STDERR_TAIL = 20
+
+
+@dataclass
+class Options:
+    db: str
+    site_dirs: list[str]
+    max_parallel: int = field(default_factory=lambda: os.cpu_count() or 1)
+    grace: float = 30.0
+    settings: Sequence[tuple[str, str]] = ()
+    verbose: bool = False
+    lease_ttl: float = DEFAULT_TTL
+
+
+@dataclass
+class Plan:
+    site: SiteConfig
+    trigger: Any
+    next_run: datetime
+    why: str
+
+
+def jitter(site: SiteConfig) -> float:
+    """A tenth of the period, at most a minute: spreads sites that share a schedule."""
+    return min(schedule_period(site) / 10, MAX_JITTER)
+
+
+def make_trigger(site: SiteConfig, start: datetime) -> IntervalTrigger | CronTrigger:
+    seconds = site.schedule_seconds()
+    if seconds is not None:
+        return IntervalTrigger(seconds=seconds, start_date=start, jitter=jitter(site))
+    return cron_trigger(site.schedule, site.tz, jitter(site))
+
+
+def is_due(site: SiteConfig, last_started: datetime | None, now: datetime, share: float = 1.0) -> bool:
+    """Whether a site's last run is older than ``share`` of its schedule period (for cron:
+    whether a fire time has passed since it). Used after a restart (run once right away,
+    not once per missed slot) and before each run (another scheduler may just have run it)."""
+    if last_started is None:
+        return True
+    seconds = site.schedule_seconds()
+    if seconds is not None:
+        return (now - last_started).total_seconds() >= seconds * share
+    slack = timedelta(seconds=jitter(site))
+    next_fire = cron_trigger(site.schedule, site.tz).get_next_fire_time(
+        None, last_started + slack)
+    return next_fire is not None and next_fire <= now + slack
+
+
+def plan(store: Store, sites: Sequence[SiteConfig], now: datetime | None = None) -> list[Plan]:
+    now = now or utcnow()
+    plans = []
+    for site in sites:
+        last = latest_run(store, site.name)
+        started = last.get("started") if last else None
+        seconds = site.schedule_seconds()
+        if is_due(site, started, now):
+            why = ("never crawled" if started is None
+                   else f"last run {started:%Y-%m-%d %H:%M:%S} UTC is older than its schedule")
+            next_run = now + timedelta(seconds=random.uniform(0, min(jitter(site), 5.0)))
+            trigger = make_trigger(site, next_run)
+        elif seconds is not None:
+            next_run = started + timedelta(seconds=seconds)
+            why = f"last run {started:%Y-%m-%d %H:%M:%S} UTC"
+            trigger = make_trigger(site, next_run)
+        else:
+            trigger = make_trigger(site, now)
+            next_run = trigger.get_next_fire_time(None, now)
+            why = f"last run {started:%Y-%m-%d %H:%M:%S} UTC"
+        plans.append(Plan(site, trigger, next_run, why))
+    return plans
+
+
+def describe(plans: Sequence[Plan]) -> list[str]:
+    lines = []
+    for p in plans:
+        s = p.site
+        every = f"every {s.schedule}" if s.schedule_seconds() else f"cron '{s.schedule}' ({s.timezone})"
+        lines.append(f"{p.site.name}: {every}, time limit {p.site.max_duration}s; "
+                     f"next run {p.next_run:%Y-%m-%d %H:%M:%S} UTC ({p.why})")
+    return lines
+
+
+class CrawlScheduler:
+    def __init__(self, sites: Sequence[SiteConfig], options: Options) -> None:
+        self.sites = {s.name: s for s in sites}
+        self.options = options
+        self.owner = owner_id()
+        self.stopping = threading.Event()
+        self.stop_deadline = float("inf")
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=options.max_parallel)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone="UTC",
+        )
+
+    # --- lifetime ----------------------------------------------------------------------
+
+    def start(self) -> list[Plan]:
+        with Store(self.options.db) as store:
+            plans = plan(store, list(self.sites.values()))
+        for p in plans:
+            self.scheduler.add_job(self.run_site, p.trigger, args=[p.site.name], id=p.site.name,
+                                   name=f"crawl {p.site.name}", next_run_time=p.next_run)
+        logger.info("scheduling %d site(s), at most %d crawl(s) at once, database %s, scheduler %s",
+                    len(plans), self.options.max_parallel, mask_secrets(self.options.db), self.owner)
+        for line in describe(plans):
+            logger.info("%s", line)
+        self.scheduler.start()
+        return plans
+
+    def request_stop(self, signum: int | None = None, frame: Any = None) -> None:
+        if self.stopping.is_set():
+            return
+        self.stop_deadline = time.monotonic() + self.options.grace
+        self.stopping.set()
+        name = signal.Signals(signum).name if signum else "stop"
+        logger.info("%s received: no new crawls; running crawls get %.0fs to finish", name, self.options.grace)
+
+    def serve(self) -> int:
+        """Run until SIGTERM or SIGINT, then stop gracefully; returns the exit code."""
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+        self.start()
+        while not self.stopping.wait(1.0):
+            pass
+        self.scheduler.shutdown(wait=True)
+        logger.info("scheduler stopped")
+        return 0
+
+    # --- one crawl ---------------------------------------------------------------------
+
+    def run_site(self, name: str) -> None:
+        """The APScheduler job: lease, child process, run record, health and alert."""
+        if self.stopping.is_set():
+            return
+        site = self.sites[name]
+        try:
+            with Store(self.options.db) as store:
+                lease = Lease(store, name, self.owner, self.options.lease_ttl)
+                if not lease.acquire():
+                    logger.info("%s: skipped, being crawled by %s", name, lease.holder)
+                    return
+                try:
+                    _settle_abandoned(store, name)
+                    last = latest_run(store, name)
+                    if last and not is_due(site, last.get("started"), utcnow(), share=0.5):
+                        logger.info("%s: skipped, crawled at %s by %s", name, last["started"],
+                                    last.get("scheduler") or last.get("trigger"))
+                        return
+                    run_id = new_run(store, name, "schedule", scheduler=self.owner)
+                    self._crawl(store, site, run_id, lease)
+                    health = record_health(store, site)
+                    logger.info("%s: %s (%s)", name, health.state, health.reason)
+                finally:
+                    lease.release()
+        except (StoreError, PyMongoError) as exc:
+            logger.error("%s: database error, crawl skipped: %s", name, mask_secrets(str(exc)))
+
+    def _command(self, site: SiteConfig, run_id: Any) -> list[str]:
+        cmd = [sys.executable, "-m", "crawler.cli", "crawl", site.name, "--trigger", "schedule",
+               "--run-id", str(run_id), "--scheduler-pid", str(os.getpid()), "--db", self.options.db]
+        for folder in self.options.site_dirs:
+            cmd += ["--sites", folder]
+        for key, value in self.options.settings:
+            cmd += ["-s", f"{key}={value}"]
+        return [*cmd, "-v"] if self.options.verbose else cmd
+
+    def _crawl(self, store: Store, site: SiteConfig, run_id: Any, lease: Lease) -> None:
+        started = time.monotonic()
+        child = subprocess.Popen(
+            self._command(site, run_id), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True, text=True, encoding="utf-8",
+            errors="replace",
+        )
+        logger.info("%s: crawl started (pid %d)", site.name, child.pid)
+        tail: deque[str] = deque(maxlen=STDERR_TAIL)
+        relay = threading.Thread(target=_relay, args=(child, site.name, tail), daemon=True)
+        relay.start()
+        stop_reason: str | None = None
+        term_sent = 0.0
+        renewed = started
+        while child.poll() is None:
+            time.sleep(POLL)
+            now = time.monotonic()
+            if now - renewed >= self.options.lease_ttl / 3:
+                renewed = now
+                if not lease.renew():
+                    logger.error("%s: lease lost (database unreachable for too long?)", site.name)
+            if stop_reason is None:
+                if now - started >= site.max_duration:
+                    stop_reason = "timeout"
+                    logger.warning("%s: over its time limit of %ds, stopping the crawl",
+                                   site.name, site.max_duration)
+                elif self.stopping.is_set() and now >= self.stop_deadline:
+                    stop_reason = "interrupted"
+                    logger.warning("%s: grace period over, stopping the crawl", site.name)
+                if stop_reason:
+                    term_sent = now
+                    _signal_group(child, signal.SIGTERM)
+            elif now - term_sent >= TERM_GRACE:
+                _signal_group(child, signal.SIGKILL)
+        _signal_group(child, signal.SIGKILL)  # whatever it left behind (a browser)
+        relay.join(timeout=5)
+        elapsed = time.monotonic() - started
+
+        record = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
+        if stop_reason == "timeout":
+            finish_run(store, run_id, "timeout",
+                       f"killed after exceeding max_duration ({site.max_duration}s)")
+        elif stop_reason == "interrupted":
+            finish_run(store, run_id, "interrupted", "stopped by scheduler shutdown")
+        elif record.get("status") in (None, "running"):
+            last_lines = " | ".join(line.strip() for line in tail if line.strip())[-500:]
+            finish_run(store, run_id, "failed", f"crawl process exited with {child.returncode}: {last_lines}")
+        final = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
+        logger.info("%s: crawl %s in %.1fs (exit code %s)", site.name, final.get("status"), elapsed,
+                    child.returncode)
+
+
+def follow_scheduler_death(scheduler_pid: int) -> None:
+    """Called in a crawl child: if the scheduler dies without stopping us (SIGKILL, OOM
+    killer), stop gracefully so no orphaned crawl runs on without a time limit (Linux).
+
+    The kernel sends SIGHUP when the parent dies; our output pipe has no reader then, so it
+    is pointed at /dev/null first (a write would raise BrokenPipeError mid-shutdown), and
+    SIGTERM starts Scrapy's graceful shutdown, which still writes the run record."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    def orphaned(signum: int, frame: Any) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, sys.stderr.fileno())
+        reactor = sys.modules.get("twisted.internet.reactor")
+        if reactor is None:  # not crawling yet: nothing to save
+            os._exit(1)
+        # Scrapy installs its SIGTERM handler when the reactor starts; not before.
+        reactor.callWhenRunning(os.kill, os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGHUP, orphaned)
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGHUP)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != scheduler_pid:  # it died before prctl took effect
+        orphaned(signal.SIGHUP, None)
+
+
+def _settle_abandoned(store: Store, site: str) -> None:
+    """Scheduled runs still marked running while we hold the lease belong to a scheduler
+    that died (killed, power cut) before settling them."""
+    for run in store.runs.find({"site": site, "trigger": "schedule", "status": "running"}, {"_id": 1}):
+        finish_run(store, run["_id"], "interrupted", "scheduler stopped unexpectedly during this run")
+
+
+def _relay(child: subprocess.Popen[str], name: str, tail: deque[str]) -> None:
+    """Copy the crawl's output into our log (console and rotating file)."""
+    log = logging.getLogger(f"rasd.crawl.{name}")
+    assert child.stdout is not None
+    for line in child.stdout:
+        tail.append(line)
+        if line.strip():
+            log.info("%s", line.rstrip())
+
+
+def _signal_group(child: subprocess.Popen[str], sig: signal.Signals) -> None:
+    try:
+        os.killpg(child.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
