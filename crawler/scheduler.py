@@ -227,12 +227,19 @@ class CrawlScheduler:
         while child.poll() is None:
             time.sleep(POLL)
             now = time.monotonic()
+            lease_lost = False
             if now - renewed >= self.options.lease_ttl / 3:
                 renewed = now
-                if not lease.renew():
-                    logger.error("%s: lease lost (database unreachable for too long?)", site.name)
+                try:
+                    lease_lost = not lease.renew()
+                except PyMongoError as exc:
+                    logger.warning("%s: cannot renew the lease: %s", site.name, mask_secrets(str(exc)))
             if stop_reason is None:
-                if now - started >= site.max_duration:
+                if lease_lost:  # expired and maybe taken: another scheduler may crawl the site now
+                    stop_reason = "interrupted"
+                    logger.error("%s: lease lost (database unreachable for too long?), stopping the crawl",
+                                 site.name)
+                elif now - started >= site.max_duration:
                     stop_reason = "timeout"
                     logger.warning("%s: over its time limit of %ds, stopping the crawl",
                                    site.name, site.max_duration)
@@ -253,7 +260,7 @@ class CrawlScheduler:
             finish_run(store, run_id, "timeout",
                        f"killed after exceeding max_duration ({site.max_duration}s)")
         elif stop_reason == "interrupted":
-            finish_run(store, run_id, "interrupted", "stopped by scheduler shutdown")
+            finish_run(store, run_id, "interrupted", "stopped by the scheduler (shutdown or lease lost)")
         elif record.get("status") in (None, "running"):
             last_lines = " | ".join(line.strip() for line in tail if line.strip())[-500:]
             finish_run(store, run_id, "failed", f"crawl process exited with {child.returncode}: {last_lines}")
@@ -274,6 +281,7 @@ def follow_scheduler_death(scheduler_pid: int) -> None:
     import ctypes
 
     def orphaned(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # once: a second SIGTERM would be unclean
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.dup2(devnull, sys.stderr.fileno())
