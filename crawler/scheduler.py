@@ -59,7 +59,7 @@ class Options:
 @dataclass
 class Plan:
     site: SiteConfig
-    trigger: Any
+    trigger: IntervalTrigger | CronTrigger
     next_run: datetime
     why: str
 
