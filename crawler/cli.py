@@ -267,6 +267,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
         print(_table(rows, ["name", "title", "schedule", "render", "entry points", "health"]))
         print(f"\n{len(chosen)} sites · entry points of one site: rasd sites NAME · "
               "try one: rasd sites --check NAME")
+    if args.format != "json" and any(s.render for s in chosen):
+        _print_browser()
     return EXIT_OK
 
 
@@ -287,6 +289,18 @@ def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
     else:
         print_report(report, sites[args.check])
     return EXIT_OK if report.ok else 1
+
+
+def _print_browser() -> None:
+    """Which Chromium `render = true` sites will use, so a missing one shows before a crawl."""
+    from crawler.browser import BrowserNotFound, find_browser
+
+    try:
+        browser = find_browser()
+    except BrowserNotFound as exc:
+        print(f"rasd: warning: {exc}; sites with render = true will be skipped", file=sys.stderr)
+    else:
+        print(f"\nbrowser for render = true: {browser.path} ({browser.origin})")
 
 
 def cmd_articles(args: argparse.Namespace) -> int:

@@ -27,6 +27,8 @@ SELECTOR_FIELDS = frozenset(
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
 _INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+PAGE_KINDS = ("listing", "article")
+DEFAULT_RENDER_TIMEOUT = 30.0
 
 
 class ConfigError(ValueError):
@@ -70,6 +72,13 @@ class SiteConfig:
     article_urls: tuple[re.Pattern[str], ...] = ()
     follow: tuple[re.Pattern[str], ...] = ()
     render: bool = False
+    # Which pages go through the browser when render is on; listings may well be plain HTML
+    # even where articles are built by scripts, and a browser page costs ~10x a request.
+    render_pages: tuple[str, ...] = PAGE_KINDS
+    # CSS/XPath selector per page kind ("listing", "article") that a rendered page must show
+    # before its HTML is taken: content inserted by scripts arrives after the load event.
+    wait_for: dict[str, str] = field(default_factory=dict)
+    render_timeout: float = DEFAULT_RENDER_TIMEOUT
     schedule: str = "1h"
     max_duration: int = 3600  # seconds; the scheduler kills a crawl that runs longer
     timezone: str = "UTC"
@@ -96,6 +105,10 @@ class SiteConfig:
         if self.article_urls:
             return any(p.search(url) for p in self.article_urls)
         return _looks_like_article(url)
+
+    def renders(self, kind: str) -> bool:
+        """Whether pages of this kind ("listing", "article") go through the browser."""
+        return self.render and kind in self.render_pages
 
     def is_follow_url(self, url: str) -> bool:
         return any(p.search(url) for p in self.follow)
@@ -125,8 +138,8 @@ def _looks_like_article(url: str) -> bool:
 
 _KNOWN_KEYS = {
     "name", "title", "start_urls", "feeds", "sitemaps", "article_urls", "follow", "render",
-    "schedule", "timezone", "language", "allowed_domains", "read_also_depth", "max_pages",
-    "selectors", "layouts", "max_duration",
+    "wait_for", "render_timeout", "schedule", "timezone", "language", "allowed_domains",
+    "read_also_depth", "max_pages", "selectors", "layouts", "max_duration",
 }
 _LAYOUT_KEYS = {"name", "since", "until", "selectors"}
 
@@ -231,13 +244,15 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(path, "timezone", f"unknown time zone {timezone!r}") from exc
 
-    for key in ("render",):
-        if not isinstance(data.get(key, False), bool):
-            raise ConfigError(path, key, "must be true or false")
+    render_pages = _render_pages(path, data.get("render", False))
     for key, default in (("read_also_depth", 1), ("max_pages", 0)):
         value = data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(path, key, "must be a whole number >= 0")
+
+    render_timeout = data.get("render_timeout", DEFAULT_RENDER_TIMEOUT)
+    if not isinstance(render_timeout, int | float) or isinstance(render_timeout, bool) or render_timeout <= 0:
+        raise ConfigError(path, "render_timeout", "must be a number of seconds greater than zero")
 
     selectors = _selectors(path, data.get("selectors", {}), "selectors")
     layouts = _layouts(path, data.get("layouts", []), selectors)
@@ -254,7 +269,9 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     return SiteConfig(
         name=name, path=path, title=title, start_urls=start_urls, feeds=feeds,
         sitemaps=sitemaps, article_urls=_regexes(path, data, "article_urls"),
-        follow=_regexes(path, data, "follow"), render=data.get("render", False),
+        follow=_regexes(path, data, "follow"), render=bool(render_pages),
+        render_pages=render_pages or PAGE_KINDS,
+        wait_for=_wait_for(path, data.get("wait_for")), render_timeout=float(render_timeout),
         schedule=schedule.strip(), max_duration=max_duration, timezone=str(timezone), language=language,
         allowed_domains=tuple(d.lower() for d in domains),
         read_also_depth=data.get("read_also_depth", 1), max_pages=data.get("max_pages", 0),
@@ -319,6 +336,37 @@ def _layouts(path: Path, raw: Any, shared: dict[str, tuple[str, ...]]) -> tuple[
         layouts.append(Layout(name=name, since=since, until=until,
                               selectors={**shared, **own}, own_selectors=own))
     return tuple(layouts)
+
+
+def _render_pages(path: Path, value: Any) -> tuple[str, ...]:
+    """``true`` renders listings and articles, a list only those page kinds, ``false`` none."""
+    if isinstance(value, bool):
+        return PAGE_KINDS if value else ()
+    if isinstance(value, list) and value and all(v in PAGE_KINDS for v in value):
+        return tuple(k for k in PAGE_KINDS if k in value)
+    raise ConfigError(path, "render", 'must be true or false, or a list of page kinds ("listing", "article")')
+
+
+def _wait_for(path: Path, value: Any) -> dict[str, str]:
+    """One selector for every rendered page, or a table with one per page kind, because a
+    listing and an article rarely share the element that shows their content has arrived."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        entries = [("wait_for", kind, value) for kind in PAGE_KINDS]
+    elif isinstance(value, dict):
+        entries = [(f"wait_for.{kind}", kind, sel) for kind, sel in value.items()]
+    else:
+        raise ConfigError(path, "wait_for", "must be a selector or a table of listing/article selectors")
+    out: dict[str, str] = {}
+    for key, kind, sel in entries:
+        if kind not in PAGE_KINDS:
+            raise ConfigError(path, key, f"unknown page kind (known: {', '.join(PAGE_KINDS)})")
+        if not isinstance(sel, str) or not sel.strip():
+            raise ConfigError(path, key, "must be a non-empty CSS or XPath selector")
+        _check_selectors(path, key, [sel.strip()])
+        out[kind] = sel.strip()
+    return out
 
 
 def _check_selectors(path: Path, key: str, selectors: Iterable[str]) -> None:

@@ -42,3 +42,6 @@ RASD_SITE_DIRS = []       # site config folders; empty = built-in + RASD_SITES
 RASD_PROGRESS = False     # one line per stored article on stderr
 RASD_TRIGGER = "manual"   # recorded in each run: "manual" (rasd crawl) or "schedule"
 RASD_RUN_ID = None        # run record id assigned by the scheduler; None = a new record
+# Pages rendered at once per site that has `render = true` (each is a Chromium tab); kept
+# apart from CONCURRENT_REQUESTS_PER_DOMAIN because a tab costs far more than a request.
+RASD_RENDER_CONCURRENCY = 4

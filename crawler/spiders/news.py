@@ -16,6 +16,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
+from crawler.browser import enable_rendering, render_error_kind, render_meta
 from crawler.config import ConfigError, SiteConfig
 from crawler.discovery import parse_feed, parse_sitemap
 from crawler.items import RawPage
@@ -39,6 +40,7 @@ class NewsSpider(scrapy.Spider):
             raise ValueError("the news spider needs a site: scrapy crawl news -a site=NAME")
         self.site_name = site
         self.article_requests = 0
+        self.no_browser: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -50,19 +52,21 @@ class NewsSpider(scrapy.Spider):
         spider.site: SiteConfig = sites[spider.site_name]
         spider.allowed_domains = list(spider.site.allowed_domains)
         spider.links = LinkExtractor(unique=True)
+        if spider.site.render:
+            spider.no_browser = enable_rendering(crawler, spider.site)
         crawler.signals.connect(spider.on_read_also, signal=read_also_found)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.no_browser:
+            self.record_error("no_browser", f"site {self.site.name} skipped, it needs a browser: {self.no_browser}")
+            return
         for url in self.site.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, dont_filter=True)
         for url in self.site.sitemaps:
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True)
         for url in self.site.start_urls:
-            yield scrapy.Request(
-                url, callback=self.parse_listing, errback=self.on_error, dont_filter=True,
-                meta={"listing_depth": 0},
-            )
+            yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": 0}, dont_filter=True)
 
     # --- discovery ---------------------------------------------------------------------
 
@@ -92,10 +96,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             if self.site.is_follow_url(url):
                 if depth < MAX_LISTING_DEPTH:
-                    yield scrapy.Request(
-                        url, callback=self.parse_listing, errback=self.on_error,
-                        meta={"listing_depth": depth + 1},
-                    )
+                    yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": depth + 1})
             elif self.site.is_article_url(url):
                 yield from self.article_request(url, response.url)
 
@@ -108,10 +109,16 @@ class NewsSpider(scrapy.Spider):
         if self.site.max_pages and self.article_requests >= self.site.max_pages:
             return
         self.article_requests += 1
-        yield scrapy.Request(
-            url, callback=self.parse_article, errback=self.on_error,
-            meta={"rasd_hints": hints or {}, "rasd_depth": depth},
-        )
+        yield self.page_request(url, self.parse_article, "article", {"rasd_hints": hints or {}, "rasd_depth": depth})
+
+    def page_request(
+        self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
+    ) -> scrapy.Request:
+        """A listing or article request: through the browser when the site renders, plain
+        HTTP otherwise. Feeds and sitemaps never come here — discovery needs no browser."""
+        if self.site.renders(kind):
+            meta = {**meta, **render_meta(self.site, kind)}
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
 
     def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
         """Follow same-site read-also links found by the pipelines, up to the site's depth."""
@@ -152,7 +159,7 @@ class NewsSpider(scrapy.Spider):
         if response is not None:
             kind = f"http_{response.status}"
         else:
-            kind = failure.type.__name__ if failure.type else "error"
+            kind = render_error_kind(failure) or (failure.type.__name__ if failure.type else "error")
         self.record_error(kind, f"{request.url if request else '?'}: {failure.getErrorMessage()}")
 
     def record_error(self, kind: str, message: str) -> None:
