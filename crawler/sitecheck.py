@@ -67,6 +67,8 @@ class CheckSpider(NewsSpider):
                 + [("listing", u, self.parse_listing) for u in self.site.start_urls])
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.skipped_without_browser():
+            return
         for request in self._entry_request(0):
             yield request
 
@@ -77,8 +79,13 @@ class CheckSpider(NewsSpider):
         kind, entry_url, _ = entries[index]
         url = url or entry_url
         self.report.entries.append(EntryResult(kind, url))
-        yield scrapy.Request(url, callback=self.check_entry, errback=self.entry_failed,
-                             dont_filter=True, meta={"entry_index": index, "listing_depth": 0})
+        meta = {"entry_index": index, "listing_depth": 0}
+        if kind == "listing":  # rendered like the crawl renders it
+            yield self.page_request(url, self.check_entry, "listing", meta, errback=self.entry_failed,
+                                    dont_filter=True)
+        else:
+            yield scrapy.Request(url, callback=self.check_entry, errback=self.entry_failed,
+                                 dont_filter=True, meta=meta)
 
     def check_entry(self, response: Response) -> Iterator[scrapy.Request]:
         index = response.meta["entry_index"]

@@ -197,9 +197,11 @@ def test_site_without_browser_is_skipped_and_the_crawl_goes_on(tmp_path: Path, r
         env = {**rasd_env, "PATH": str(tmp_path / "no-bin"), "RASD_CHROMIUM": "",
                "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path / "no-browsers")}
         listed = run_rasd("sites", env=env)
+        checked = run_rasd("sites", "--check", "jsnews", env=env)
         proc = run_rasd("crawl", "jsnews", "static", *FAST, env=env)
 
     assert listed.returncode == 0 and "sites with render = true will be skipped" in listed.stderr
+    assert checked.returncode == 1 and "no_browser: site jsnews skipped" in checked.stderr
     assert proc.returncode == 0, proc.stderr
     assert summary_row(proc.stdout, "static")["new"] == 4
     assert summary_row(proc.stdout, "jsnews") == {"fetched": 0, "new": 0, "updated": 0, "unchanged": 0,
@@ -223,9 +225,13 @@ def test_js_site_is_crawled_as_well_as_the_static_one(chromium: str, rasd_env: d
         write_site(sites, "static", static_server.url, feeds=[], sitemaps=[])
         with process_watch(token) as seen:
             proc = run_rasd("crawl", "jsnews", "static", *FAST, env={**rasd_env, "RASD_TEST_RUN": token})
+        checked = run_rasd("sites", "--check", "jsnews", env=rasd_env)
 
     assert proc.returncode == 0, proc.stderr
     assert f"browser for render = true: {chromium}" in run_rasd("sites", env=rasd_env).stdout
+    # `rasd sites --check` renders the listing and the article as the crawl does.
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"title:     {js.ordered()[0].title}" in checked.stdout
     assert any(is_browser(name) for name in seen.names), seen
     assert seen.most_drivers == 1, seen  # one driver serves http and https alike
     for name in ("jsnews", "static"):

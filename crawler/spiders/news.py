@@ -58,8 +58,7 @@ class NewsSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.no_browser:
-            self.record_error("no_browser", f"site {self.site.name} skipped, it needs a browser: {self.no_browser}")
+        if self.skipped_without_browser():
             return
         for url in self.site.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, dont_filter=True)
@@ -67,6 +66,14 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True)
         for url in self.site.start_urls:
             yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": 0}, dont_filter=True)
+
+    def skipped_without_browser(self) -> bool:
+        """A site that needs a browser, where there is none, is skipped as a whole: one
+        clear error instead of every page failing or being stored as an empty shell."""
+        if self.no_browser:
+            self.record_error("no_browser", f"site {self.site.name} skipped, it needs a browser: {self.no_browser}",
+                              level=logging.ERROR)
+        return bool(self.no_browser)
 
     # --- discovery ---------------------------------------------------------------------
 
@@ -118,7 +125,8 @@ class NewsSpider(scrapy.Spider):
         HTTP otherwise. Feeds and sitemaps never come here — discovery needs no browser."""
         if self.site.renders(kind):
             meta = {**meta, **render_meta(self.site, kind)}
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
+        kwargs.setdefault("errback", self.on_error)
+        return scrapy.Request(url, callback=callback, meta=meta, **kwargs)
 
     def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
         """Follow same-site read-also links found by the pipelines, up to the site's depth."""
@@ -162,11 +170,11 @@ class NewsSpider(scrapy.Spider):
             kind = render_error_kind(failure) or (failure.type.__name__ if failure.type else "error")
         self.record_error(kind, f"{request.url if request else '?'}: {failure.getErrorMessage()}")
 
-    def record_error(self, kind: str, message: str) -> None:
+    def record_error(self, kind: str, message: str, level: int = logging.WARNING) -> None:
         stats = self.crawler.stats
         stats.inc_value("rasd/errors")
         stats.inc_value(f"rasd/errors/{kind}")
         samples = stats.get_value("rasd/error_samples") or []
         if len(samples) < MAX_ERROR_SAMPLES:
             stats.set_value("rasd/error_samples", [*samples, message])
-        logger.warning("%s: %s", kind, message)
+        logger.log(level, "%s: %s", kind, message)
