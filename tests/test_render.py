@@ -389,3 +389,28 @@ def test_stopped_crawl_takes_its_browser_with_it(chromium: str, rasd_env: dict[s
             time.sleep(0.1)
             leftovers = tagged_processes(token)
     assert not leftovers, process_names(token)
+
+
+def test_enable_rendering_keeps_user_settings(tmp_path: Path, chromium: str) -> None:
+    """What a rendering crawler's settings become; `-s` values (cmdline priority) win."""
+    from scrapy.crawler import Crawler
+
+    from crawler.browser import SameSiteResources, enable_rendering, render_slot
+    from crawler.runner import project_settings
+    from crawler.spiders.news import NewsSpider
+
+    path = write_site(tmp_path, "jsnews", "https://js.example", render=True, wait_for=WAIT_FOR, render_timeout=7)
+    site = load_site_file(path)
+    settings = project_settings(PLAYWRIGHT_LAUNCH_OPTIONS={"args": ["--lang=ar"]}, PLAYWRIGHT_MAX_CONTEXTS=2,
+                                RASD_RENDER_CONCURRENCY="3")
+    crawler = Crawler(NewsSpider, settings)
+    assert enable_rendering(crawler, site) is None
+    got = crawler.settings
+    assert set(got.getdict("DOWNLOAD_HANDLERS").values()) == {"crawler.browser.SharedPlaywrightHandler"}
+    assert got.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") == {
+        "headless": True, "executable_path": chromium, "args": [*BROWSER_ARGS, "--lang=ar"]}
+    assert got.getint("PLAYWRIGHT_MAX_CONTEXTS") == 2  # the user's
+    assert got.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") == 3
+    assert got.getdict("DOWNLOAD_SLOTS") == {render_slot(site): {"concurrency": 3}}
+    assert got.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") == 7000
+    assert isinstance(got["PLAYWRIGHT_ABORT_REQUEST"], SameSiteResources)
