@@ -209,6 +209,9 @@ def test_site_without_browser_is_skipped_and_the_crawl_goes_on(tmp_path: Path, r
     assert "no_browser" in proc.stderr and "site jsnews skipped" in proc.stderr
     assert "apt-get install chromium" in proc.stderr and "RASD_CHROMIUM" in proc.stderr
     assert js_server.hits == {}  # skipped before any request, not failed page by page
+    [run] = json.loads(run_rasd("runs", "--site", "jsnews", "--format", "json", env=env, check=True).stdout)
+    assert (run["status"], run["errors"]) == ("failed", {"no_browser": 1}), run
+    assert "apt-get install chromium" in run["error_samples"][0]
 
 
 # --- real Chromium ----------------------------------------------------------------------
