@@ -102,7 +102,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         RASD_TRIGGER=args.trigger,
         RASD_RUN_ID=args.run_id,
         LOG_LEVEL="INFO" if args.verbose else "WARNING",
-        **dict(args.set or []),
+        user=args.set or [],
     )
     print(f"crawling {', '.join(names)} into {mask_secrets(resolve_db(args.db))}", file=sys.stderr)
     summaries = crawl(names, settings)
@@ -280,7 +280,7 @@ def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
         raise CliError(f"unknown site {args.check!r} (known: {', '.join(sorted(sites))})", EXIT_CONFIG)
     settings = project_settings(
         RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
-        LOG_LEVEL="INFO" if args.verbose else "ERROR", **dict(args.set or []),
+        LOG_LEVEL="INFO" if args.verbose else "ERROR", user=args.set or [],
     )
     print(f"checking {args.check}: one entry point, one article; nothing is stored", file=sys.stderr)
     report = run_check(args.check, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +41,12 @@ class CrawlSummary:
         )
 
 
-def project_settings(**overrides: Any) -> Settings:
+def project_settings(user: Iterable[tuple[str, str]] = (), **overrides: Any) -> Settings:
+    """Project settings, then Rasd's own overrides, then the user's ``-s NAME=VALUE`` —
+    the user's word is last, so ``-s LOG_LEVEL=DEBUG`` beats the CLI's quiet default."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    for key, value in overrides.items():
+    for key, value in [*overrides.items(), *user]:
         if value is not None:
             settings.set(key, value, priority="cmdline")
     return settings

@@ -103,10 +103,12 @@ def test_page_errors_are_counted_and_exit_is_still_0(
     _, server = news_site
     write_site(Path(rasd_env["RASD_SITES"]), "local", server.url,
                feeds=[f"{server.url}/missing-feed.xml"], sitemaps=[], start_urls=[f"{server.url}/"])
-    proc = run_rasd("crawl", "local", *FAST, env=rasd_env)
+    # A user's -s wins over the CLI's own defaults (here the log level it sets itself).
+    proc = run_rasd("crawl", "local", *FAST, "-s", "LOG_LEVEL=ERROR", env=rasd_env)
     assert proc.returncode == 0, proc.stderr
     counts = summary_row(proc.stdout, "local")
     assert counts["errors"] >= 1 and counts["new"] > 0
+    assert "missing-feed.xml" not in proc.stderr  # the 404 is a WARNING, below ERROR
 
 
 def test_database_and_usage_errors_exit_non_zero(news_site: tuple[NewsSite, SiteServer],
