@@ -408,12 +408,18 @@ def cmd_parse(args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=None, help="MongoDB URI or embedded-store path (env RASD_DB)")
-    common.add_argument("--sites", action="append", metavar="DIR",
-                        help="extra folder of site configs (env RASD_SITES); repeatable")
+    def global_options(default: object) -> argparse.ArgumentParser:
+        opts = argparse.ArgumentParser(add_help=False)
+        opts.add_argument("--db", default=default, help="MongoDB URI or embedded-store path (env RASD_DB)")
+        opts.add_argument("--sites", action="append", metavar="DIR", default=default,
+                          help="extra folder of site configs (env RASD_SITES); repeatable")
+        return opts
+
+    # The options are accepted before and after the command; after it they must not reset
+    # what was given before it, hence SUPPRESS as the subcommands' default.
+    common = global_options(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
-        prog="rasd", parents=[common],
+        prog="rasd", parents=[global_options(None)],
         description="Rasd (رصد) crawls Arabic news sites into MongoDB or an embedded store.",
         epilog=f"Default database when neither --db nor RASD_DB is set: {default_db_path()}",
     )

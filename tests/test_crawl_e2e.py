@@ -119,6 +119,9 @@ def test_database_and_usage_errors_exit_non_zero(news_site: tuple[NewsSite, Site
     blocker.write_text("not a folder")
     bad_db = run_rasd("crawl", "local", "--db", str(blocker / "rasd.db"), env=rasd_env)
     assert bad_db.returncode == 3 and "database error" in bad_db.stderr
+    # Global options count before the command too.
+    before = run_rasd("--db", str(blocker / "rasd.db"), "crawl", "local", env=rasd_env)
+    assert before.returncode == 3 and "database error" in before.stderr
     assert server.article_hits() == 0
     unknown = run_rasd("crawl", "nosuchsite", env=rasd_env)
     assert unknown.returncode == 2 and "unknown site" in unknown.stderr and "local" in unknown.stderr
