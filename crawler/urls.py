@@ -38,6 +38,27 @@ def canonical_url(url: str, base: str | None = None) -> str:
     return urlunsplit((scheme, host, path, urlencode(sorted(query), doseq=True), ""))
 
 
+def is_valid_url(url: str) -> bool:
+    """An absolute http(s) URL that canonical_url can take: pages carry broken links
+    (a port of Arabic words, an unclosed IPv6 bracket) on which urllib raises."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def join_url(base: str, href: str) -> str:
+    """``href`` resolved against ``base``, or "" when the result is no valid URL (urljoin
+    itself raises on some, e.g. an unclosed IPv6 bracket)."""
+    try:
+        url = urljoin(base, href.strip())
+    except ValueError:
+        return ""
+    return url if is_valid_url(url) else ""
+
+
 def same_site_host(url: str) -> str:
     """Host without a leading www., for comparing which site a URL belongs to."""
     host = (urlsplit(url).hostname or "").lower()

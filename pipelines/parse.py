@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 from crawler.arabic import script_language
 from crawler.extract import extract_article
 from crawler.items import Article
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, is_valid_url
 from pipelines.base import Stage
 
 _CARRIED = ("url", "final_url", "site", "status", "fetched_at", "headers", "depth", "hints")
@@ -24,7 +24,7 @@ class ParsePipeline(Stage):
         article = Article({k: raw.get(k) for k in _CARRIED if raw.get(k) is not None})
 
         canonical = fields.pop("canonical", None)
-        if canonical and (site is None or site.owns(canonical)):
+        if canonical and is_valid_url(canonical) and (site is None or site.owns(canonical)):
             article["url"] = canonical_url(canonical)
         fields["published_raw"] = fields.pop("published", None)
         fields["modified_raw"] = fields.pop("modified", None)
@@ -39,6 +39,7 @@ class ParsePipeline(Stage):
             if not article.get(required):
                 self.inc(f"parse_failures/{required}")
         if not article.get("body"):
+            self.error("no_text", f"no article text found at {article['url']}")
             raise DropItem(f"no article text found at {article['url']}")
         if not article.get("title"):
             article["title"] = ""

@@ -13,7 +13,7 @@ carry none of these labels, so they are never taken.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -22,7 +22,7 @@ from crawler.arabic import normalise
 from crawler.config import is_xpath
 from crawler.extract.heuristics import is_date_text
 from crawler.extract.textutil import Scan, lead_text, node_text, one_line, scan
-from crawler.urls import same_site_host
+from crawler.urls import join_url, same_site_host
 
 LABELS = tuple(
     sorted(
@@ -84,7 +84,9 @@ def _links(nodes: list[etree._Element], base: str) -> list[dict[str, str]]:
             href = (a.get("href") or "").strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "whatsapp:")):
                 continue
-            url = urljoin(base, href)
+            url = join_url(base, href)
+            if not url:
+                continue
             title = node_text(a) or one_line(a.get("title"))
             if (len(title.split()) < 3 or _MORE.match(title) or not _same_site(url, base)
                     or _LISTING_PATH.search(urlsplit(url).path) or label_of(title)):
@@ -107,7 +109,7 @@ def _snippet(a: etree._Element, url: str, title: str) -> str:
         holder = holder.getparent()
     else:
         return ""
-    if holder is None or any(urljoin(url, x.get("href") or "") != url for x in holder.iter("a")):
+    if holder is None or any(join_url(url, x.get("href") or "") != url for x in holder.iter("a")):
         return ""
     text = node_text(holder)
     text = text.replace(title, "", 1).strip(" :-–—|") if title in text else ""

@@ -9,26 +9,57 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer, error
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed
 
 from crawler.browser import enable_rendering, render_error_kind, render_meta
 from crawler.config import ConfigError, SiteConfig
 from crawler.discovery import parse_feed, parse_sitemap
+from crawler.encoding import decode_page, looks_binary, looks_like_html
+from crawler.errors import record_error
 from crawler.items import RawPage
 from crawler.signals import read_also_found
 from crawler.store import utcnow
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, is_valid_url
 from pipelines.base import sites_for
 
 logger = logging.getLogger(__name__)
 
 MAX_LISTING_DEPTH = 3
-MAX_ERROR_SAMPLES = 10
+# Failure types → error kinds in stats (rasd/errors/<kind>).
+_FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (CannotResolveHostError, "dns"),
+    (error.DNSLookupError, "dns"),
+    (DownloadConnectionRefusedError, "connection_refused"),
+    (error.ConnectionRefusedError, "connection_refused"),
+    (DownloadTimeoutError, "timeout"),
+    (defer.TimeoutError, "timeout"),
+    (error.TimeoutError, "timeout"),
+    (DownloadCancelledError, "too_large"),  # bodies over DOWNLOAD_MAXSIZE are cancelled
+    (ResponseDataLossError, "truncated"),
+    (DownloadFailedError, "connection_lost"),
+    (ResponseFailed, "connection_lost"),
+    (error.ConnectionLost, "connection_lost"),
+)
+_IGNORED_KINDS = (("DOWNLOAD_MAXSIZE", "too_large"), ("robots.txt", "robots_disallowed"),
+                  ("redirections", "redirect_loop"))
 
 
 class NewsSpider(scrapy.Spider):
@@ -86,6 +117,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Any:
         sitemap = parse_sitemap(response.body)
+        if not sitemap.entries and not sitemap.children:
+            self.record_error("sitemap", f"no URLs in sitemap {response.url}")
         for child in sitemap.children:
             if self.site.owns(child):
                 yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
@@ -98,6 +131,8 @@ class NewsSpider(scrapy.Spider):
             return
         depth = response.meta.get("listing_depth", 0)
         for link in self.links.extract_links(response):
+            if not is_valid_url(link.url):
+                continue
             url = canonical_url(link.url)
             if not self.site.owns(url):
                 continue
@@ -110,14 +145,25 @@ class NewsSpider(scrapy.Spider):
     def article_request(
         self, url: str, referer: str, hints: dict[str, str] | None = None, depth: int = 0
     ) -> Any:
-        url = canonical_url(url, base=referer)
-        if not self.site.owns(url):
+        url = urljoin(referer, url.strip())
+        if not is_valid_url(url):
+            self.record_error("bad_url", f"{url[:200]!r} linked from {referer}")
+            return
+        url = canonical_url(url)
+        owner = self.site if self.site.owns(url) else None
+        if owner is None and depth:
+            # A read-also link may lead to another configured site; any other domain is
+            # recorded in the article's read_also but never fetched.
+            owner = next((s for s in sites_for(self.crawler).values() if s.owns(url)), None)
+        if owner is None:
             return
         if self.site.max_pages and self.article_requests >= self.site.max_pages:
             return
         self.article_requests += 1
-        yield self.page_request(url, self.parse_article, "article", {"rasd_hints": hints or {}, "rasd_depth": depth})
-
+        meta: dict[str, Any] = {"rasd_hints": hints or {}, "rasd_depth": depth}
+        if owner is not self.site:
+            meta.update(rasd_site=owner.name, allow_offsite=True)
+        yield self.page_request(url, self.parse_article, "article", meta)
     def page_request(
         self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
     ) -> scrapy.Request:
@@ -141,16 +187,22 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Any:
         self.crawler.stats.inc_value("rasd/pages_fetched")
-        if not isinstance(response, TextResponse):
-            self.record_error("not_html", f"{response.url} is not a text page")
+        body = response.body
+        if not body.strip():
+            self.record_error("empty_page", f"{response.url} has an empty body")
             return
+        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        if looks_binary(body) or not looks_like_html(body, ctype):
+            self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
+            return
+        encoding, text = decode_page(body, ctype)
         yield RawPage(
             url=canonical_url(response.request.url),
             final_url=response.url,
             status=response.status,
-            html=response.text,
-            encoding=response.encoding,
-            site=self.site.name,
+            html=text,
+            encoding=encoding,
+            site=response.meta.get("rasd_site", self.site.name),
             fetched_at=utcnow(),
             headers={
                 "etag": (response.headers.get("ETag") or b"").decode("latin-1") or None,
@@ -163,18 +215,22 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            kind = f"http_{response.status}"
-        else:
-            kind = render_error_kind(failure) or (failure.type.__name__ if failure.type else "error")
+        kind = render_error_kind(failure) or failure_kind(failure)
         self.record_error(kind, f"{request.url if request else '?'}: {failure.getErrorMessage()}")
 
     def record_error(self, kind: str, message: str, level: int = logging.WARNING) -> None:
-        stats = self.crawler.stats
-        stats.inc_value("rasd/errors")
-        stats.inc_value(f"rasd/errors/{kind}")
-        samples = stats.get_value("rasd/error_samples") or []
-        if len(samples) < MAX_ERROR_SAMPLES:
-            stats.set_value("rasd/error_samples", [*samples, message])
-        logger.log(level, "%s: %s", kind, message)
+        record_error(self.crawler.stats, kind, message, level)
+
+
+def failure_kind(failure: Failure) -> str:
+    """A short, stable name for why a request failed."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(IgnoreRequest):
+        message = failure.getErrorMessage()
+        return next((kind for needle, kind in _IGNORED_KINDS if needle in message), "ignored")
+    for exc_type, kind in _FAILURE_KINDS:
+        if failure.check(exc_type):
+            return kind
+    name = failure.type.__name__ if failure.type else "error"
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
