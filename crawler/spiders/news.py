@@ -164,6 +164,7 @@ class NewsSpider(scrapy.Spider):
         if owner is not self.site:
             meta.update(rasd_site=owner.name, allow_offsite=True)
         yield self.page_request(url, self.parse_article, "article", meta)
+
     def page_request(
         self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
     ) -> scrapy.Request:
