@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import crawl, machine, parsetime, report, scrapybench, site
+from bench import crawl, machine, parsetime, profile, report, scrapybench, site
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 NEAR_DUP_SIZES = {"full": [1_000, 10_000, 100_000], "quick": [200, 1_000]}
@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="small run (a few hundred articles, short reference) so CI keeps the code alive")
     parser.add_argument("--articles", type=int, help="articles on the local site (default 5000, quick 300)")
     parser.add_argument("--parse-pages", type=int, help="generated pages timed by the parse benchmark")
+    parser.add_argument("--profile", action="store_true",
+                        help="crawl once more under py-spy and report where the time goes")
     parser.add_argument("--results", type=Path, default=RESULTS, help=f"where to write the report ({RESULTS})")
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
@@ -76,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
 
         figures["scrapy_bench"].append(scrapybench.run(ref_seconds))
         say.scrapy_bench(figures["scrapy_bench"][-1])
+
+        if args.profile:
+            figures["profile"] = profile.run(served.url, workdir / "profiled")
+            say.profile(figures["profile"])
 
         pages = fetch(served.url, served.article_paths[:: max(1, n // parse_n)][:parse_n])
         site_dir = workdir / "sites"

@@ -47,13 +47,16 @@ def write_site_config(folder: Path, base_url: str) -> Path:
     return path
 
 
-def run(base_url: str, workdir: Path) -> dict[str, Any]:
-    """Crawl the site at ``base_url`` into a fresh embedded store under ``workdir``."""
+def run(base_url: str, workdir: Path, wrapper: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Crawl the site at ``base_url`` into a fresh embedded store under ``workdir``;
+    ``wrapper`` prefixes the child's command line (a profiler)."""
+    workdir.mkdir(parents=True, exist_ok=True)
     sites = workdir / "sites"
     write_site_config(sites, base_url)
     db = workdir / "store" / "rasd.db"
     out = workdir / "crawl-stats.json"
-    cmd = [sys.executable, "-m", "bench.crawl", "--db", str(db), "--sites", str(sites), "--out", str(out)]
+    cmd = [*wrapper, sys.executable, "-m", "bench.crawl", "--db", str(db), "--sites", str(sites),
+           "--out", str(out)]
     log = workdir / "crawl.log"
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as err:
@@ -72,7 +75,7 @@ def run(base_url: str, workdir: Path) -> dict[str, Any]:
         process_wall_seconds=wall,
         process_cpu_seconds=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
-        db_bytes=sum(f.stat().st_size for f in db.parent.iterdir() if f.is_file()),
+        db_bytes=sum(f.stat().st_size for f in db.rglob("*") if f.is_file()),
         log_tail=stderr[-2000:],
     )
     return result

@@ -100,6 +100,7 @@ def serve(n: int, per_page: int = 20) -> Iterator[RunningSite]:
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_serve, args=(n, per_page, child), daemon=True)
     proc.start()
+    child.close()  # so that recv() raises EOFError instead of hanging if the server dies
     try:
         info = parent.recv()
         yield RunningSite(conn=parent, **info)
