@@ -67,3 +67,25 @@ def test_quick_benchmark_reports_every_figure(tmp_path) -> None:
     assert "DOWNLOAD_DELAY=0" in text and "scrapy" in text and "Python 3." in text
     assert lines[-1] in text
     assert (committed.read_bytes() if committed.exists() else None) == before, "quick run overwrote RESULTS.md"
+
+
+def test_profile_summary_shares() -> None:
+    """py-spy's collapsed stacks: Rasd functions by inclusive share (once per stack, however
+    deep the recursion), modules by self share, imports left out of Rasd's list."""
+    from bench.profile import summarise
+
+    collapsed = "\n".join([
+        "crawl (crawler/runner.py:60);ParsePipeline.process_item (pipelines/parse.py:20);"
+        "extract (trafilatura/core.py:10);prune (trafilatura/htmlprocessing.py:5) 6",
+        "crawl (crawler/runner.py:60);node_text (crawler/extract/textutil.py:9);"
+        "node_text (crawler/extract/textutil.py:9) 3",
+        "<module> (crawler/store.py:1);_find_and_load (<frozen importlib._bootstrap>:1) 1",
+    ])
+    result = summarise(collapsed)
+    assert result["samples"] == 10
+    own = dict(result["own_inclusive"])
+    assert own == {"crawl (crawler/runner.py)": 0.9, "ParsePipeline.process_item (pipelines/parse.py)": 0.6,
+                   "node_text (crawler/extract/textutil.py)": 0.3}
+    assert dict(result["modules_self"]) == {"trafilatura/htmlprocessing.py": 0.6,
+                                            "crawler/extract/textutil.py": 0.3,
+                                            "<frozen importlib._bootstrap>": 0.1}
