@@ -45,3 +45,4 @@ RASD_RUN_ID = None        # run record id assigned by the scheduler; None = a ne
 # Pages rendered at once per site that has `render = true` (each is a Chromium tab); kept
 # apart from CONCURRENT_REQUESTS_PER_DOMAIN because a tab costs far more than a request.
 RASD_RENDER_CONCURRENCY = 4
+RASD_INCREMENTAL = True   # skip stored articles unless changed or due a recheck (crawler.incremental)

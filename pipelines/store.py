@@ -30,8 +30,15 @@ class StorePipeline(Stage):
         self.store.close()
 
     def process_item(self, item: Any) -> Any:
-        result = self.store.save_article(to_document(item))
+        site = self.site(item)
+        result = self.store.save_article(to_document(item),
+                                         drop_duplicates=bool(site and site.drop_duplicates))
         self.inc(f"articles_{result.outcome}")
+        if result.outcome in ("alias", "duplicate") or (result.outcome == "new" and result.duplicate_of):
+            self.inc("duplicates")
+        if result.outcome == "updated":
+            self.inc("versions")
         if self.crawler is not None and self.crawler.settings.getbool("RASD_PROGRESS"):
-            logger.info("%s %s %s", result.outcome, item["site"], item["url"])
+            note = f" (duplicate of {result.duplicate_of})" if result.duplicate_of else ""
+            logger.info("%s %s %s%s", result.outcome, item["site"], item["url"], note)
         return item

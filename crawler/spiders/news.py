@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import scrapy
+from pymongo.errors import PyMongoError
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
@@ -18,11 +20,11 @@ from twisted.python.failure import Failure
 
 from crawler.browser import enable_rendering, render_error_kind, render_meta
 from crawler.config import ConfigError, SiteConfig
-from crawler.discovery import parse_feed, parse_sitemap
+from crawler.discovery import Entry, parse_feed, parse_sitemap
+from crawler.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
-from crawler.store import utcnow
-from crawler.urls import canonical_url
+from crawler.store import Store, StoreError, utcnow
 from pipelines.base import sites_for
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,9 @@ class NewsSpider(scrapy.Spider):
         if not site:
             raise ValueError("the news spider needs a site: scrapy crawl news -a site=NAME")
         self.site_name = site
-        self.article_requests = 0
+        self.requested = 0
+        # Stored articles (or None) for the links of the page being parsed: one query per page.
+        self.looked_up: dict[str, dict[str, Any] | None] = {}
         self.no_browser: str | None = None
 
     @classmethod
@@ -51,11 +55,21 @@ class NewsSpider(scrapy.Spider):
             raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
         spider.site: SiteConfig = sites[spider.site_name]
         spider.allowed_domains = list(spider.site.allowed_domains)
+        # Not allow_domains: Scrapy compares it with host:port, so a site on a non-default
+        # port would yield no links; site.owns() filters by host below.
         spider.links = LinkExtractor(unique=True)
         if spider.site.render:
             spider.no_browser = enable_rendering(crawler, spider.site)
         crawler.signals.connect(spider.on_read_also, signal=read_also_found)
+        spider.store = None
+        if crawler.settings.getbool("RASD_INCREMENTAL", True):
+            spider.store = Store(crawler.settings.get("RASD_DB"))
+            crawler.signals.connect(spider.close_store, signal=signals.spider_closed)
         return spider
+
+    def close_store(self) -> None:
+        if self.store is not None:
+            self.store.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.skipped_without_browser():
@@ -81,42 +95,67 @@ class NewsSpider(scrapy.Spider):
         entries = parse_feed(response.body)
         if not entries:
             self.record_error("feed", f"no entries in feed {response.url}")
-        for entry in entries:
-            yield from self.article_request(entry.url, response.url, hints=entry.hints)
+        yield from self.article_requests(entries, response.url)
 
     def parse_sitemap(self, response: Response) -> Any:
         sitemap = parse_sitemap(response.body)
         for child in sitemap.children:
             if self.site.owns(child):
                 yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
-        for entry in sitemap.entries:
-            if not self.site.article_urls or self.site.is_article_url(entry.url):
-                yield from self.article_request(entry.url, response.url, hints=entry.hints)
+        yield from self.article_requests(
+            [e for e in sitemap.entries if not self.site.article_urls or self.site.is_article_url(e.url)],
+            response.url,
+        )
 
     def parse_listing(self, response: Response) -> Any:
         if not isinstance(response, TextResponse):
             return
         depth = response.meta.get("listing_depth", 0)
+        articles = []
         for link in self.links.extract_links(response):
-            url = canonical_url(link.url)
+            url = self.site.canonical(link.url)
             if not self.site.owns(url):
                 continue
             if self.site.is_follow_url(url):
                 if depth < MAX_LISTING_DEPTH:
                     yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": depth + 1})
             elif self.site.is_article_url(url):
-                yield from self.article_request(url, response.url)
+                articles.append(Entry(url))
+        yield from self.article_requests(articles, response.url)
+
+    def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
+        """Every article link of one page: one store query for all of them, then
+        :meth:`article_request` for each."""
+        urls = {self.site.canonical(e.url, base=referer) for e in entries}
+        found = self.known([u for u in urls if self.site.owns(u)])
+        self.looked_up = {u: found.get(u) for u in urls}
+        try:
+            for entry in entries:
+                yield from self.article_request(entry.url, referer, hints=entry.hints, depth=depth)
+        finally:
+            self.looked_up = {}
 
     def article_request(
         self, url: str, referer: str, hints: dict[str, str] | None = None, depth: int = 0
     ) -> Any:
-        url = canonical_url(url, base=referer)
+        """A request for one discovered article if it is worth fetching: a new one, or a
+        stored one when :func:`crawler.incremental.plan` says so."""
+        url = self.site.canonical(url, base=referer)
         if not self.site.owns(url):
             return
-        if self.site.max_pages and self.article_requests >= self.site.max_pages:
+        if self.site.max_pages and self.requested >= self.site.max_pages:
             return
-        self.article_requests += 1
-        yield self.page_request(url, self.parse_article, "article", {"rasd_hints": hints or {}, "rasd_depth": depth})
+        stored = self.looked_up[url] if url in self.looked_up else self.known([url]).get(url)
+        what = NEW if stored is None else plan(stored, hints or {}, self.site.recheck_window, utcnow(),
+                                                self.site.timezone)
+        self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
+        if not what.fetch:
+            return
+        self.requested += 1
+        meta = {"rasd_hints": hints or {}, "rasd_depth": depth, "rasd_reason": what.reason}
+        if what.headers:
+            meta["handle_httpstatus_list"] = [304]
+        yield self.page_request(url, self.parse_article, "article", meta, headers=what.headers or None)
 
     def page_request(
         self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
@@ -128,24 +167,36 @@ class NewsSpider(scrapy.Spider):
         kwargs.setdefault("errback", self.on_error)
         return scrapy.Request(url, callback=callback, meta=meta, **kwargs)
 
+    def known(self, urls: list[str]) -> dict[str, dict[str, Any]]:
+        """Stored articles among these URLs; on a database error, none (fetch them all)."""
+        if self.store is None or not urls:
+            return {}
+        try:
+            return self.store.known_articles(urls)
+        except (StoreError, PyMongoError) as exc:
+            self.record_error("store", f"cannot check stored articles: {exc}")
+            return {}
+
     def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
         """Follow same-site read-also links found by the pipelines, up to the site's depth."""
         depth = (item.get("depth") or 0) + 1
         if item.get("site") != self.site.name or depth > self.site.read_also_depth:
             return
-        for link in links:
-            for request in self.article_request(link["url"], item["url"], depth=depth):
-                self.crawler.engine.crawl(request)
+        for request in self.article_requests([Entry(link["url"]) for link in links], item["url"], depth):
+            self.crawler.engine.crawl(request)
 
     # --- fetching ----------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Any:
+        if response.status == 304:
+            self.crawler.stats.inc_value("rasd/not_modified")
+            return
         self.crawler.stats.inc_value("rasd/pages_fetched")
         if not isinstance(response, TextResponse):
             self.record_error("not_html", f"{response.url} is not a text page")
             return
         yield RawPage(
-            url=canonical_url(response.request.url),
+            url=self.site.canonical(response.request.url),
             final_url=response.url,
             status=response.status,
             html=response.text,
