@@ -14,18 +14,30 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.utils.misc import load_object
-from w3lib.encoding import html_to_unicode
 
+from crawler import logmask
 from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
+from crawler.encoding import decode_page
 from crawler.history import history
 from crawler.items import RawPage
 from crawler.query import find_articles, get_article, iso, public, stored_urls
-from crawler.store import Store, StoreError, default_db_path, mask_secrets, resolve_db, utcnow
+from crawler.spool import Spool, spool_dir
+from crawler.store import (
+    Store,
+    StoreError,
+    StoreUnavailable,
+    default_db_path,
+    embedded_write_check,
+    mask_secrets,
+    resolve_db,
+    utcnow,
+)
 from crawler.urls import canonical_url
 from pipelines import OFFLINE_STAGES
 from pipelines.store import to_document
 
-EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_DB = 0, 64, 2, 3
+# EXIT_DEGRADED (EX_TEMPFAIL): the crawl ran, but articles still wait in the spool.
+EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_DB, EXIT_DEGRADED, EXIT_SOFTWARE = 0, 64, 2, 3, 75, 70
 
 
 class CliError(Exception):
@@ -95,26 +107,59 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         from crawler.scheduler import follow_scheduler_death
 
         follow_scheduler_death(args.scheduler_pid)
-    _store(args).close()  # fail fast, before any crawling, when the database is unusable
-    settings = project_settings(
-        RASD_DB=resolve_db(args.db),
-        RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
-        RASD_PROGRESS=True,
-        RASD_TRIGGER=args.trigger,
-        RASD_RUN_ID=args.run_id,
-        LOG_LEVEL="INFO" if args.verbose else "WARNING",
-        user=args.set or [],
-    )
+    spool = spool_dir(resolve_db(args.db), args.spool)
+    try:  # fail fast on a misconfigured database; an unreachable one is spooled for
+        problem = embedded_write_check(resolve_db(args.db))
+        if problem:
+            raise StoreUnavailable(f"cannot write the database: {problem}")
+        _store(args).close()
+    except StoreUnavailable as exc:
+        try:
+            Spool(spool).check_writable()
+        except OSError as spool_exc:
+            raise StoreError(f"{exc}; and the spool {spool} cannot be written either: "
+                             f"{spool_exc.strerror or spool_exc}") from spool_exc
+        print(f"rasd: warning: {exc}\nrasd: crawling anyway; articles wait in the spool at {spool} "
+              "until the database is back", file=sys.stderr)
+    settings = project_settings(user=args.set or [], **{
+        "RASD_DB": resolve_db(args.db),
+        "RASD_SPOOL": str(spool),
+        "RASD_SITE_DIRS": [str(d) for d in site_dirs(args.sites or [])],
+        "RASD_PROGRESS": True,
+        "RASD_TRIGGER": args.trigger,
+        "RASD_RUN_ID": args.run_id,
+        "LOG_LEVEL": "INFO" if args.verbose else "WARNING",
+    })
     print(f"crawling {', '.join(names)} into {mask_secrets(resolve_db(args.db))}", file=sys.stderr)
     summaries = crawl(names, settings)
     rows = [[s.site, *(getattr(s, c) for c in SUMMARY_COLUMNS)] for s in summaries]
     print(_table(rows, ["site", *SUMMARY_COLUMNS]))
-    if args.trigger == "manual":  # the scheduler settles its runs (timeouts) before judging
+    if args.stats_file:
+        with open(args.stats_file, "w", encoding="utf-8") as fh:
+            for s in summaries:
+                fh.write(mask_secrets(_json_line({"site": s.site, "stats": {k: iso(v) for k, v in
+                                                                            s.stats.items()}})) + "\n")
+    degraded = [s for s in summaries if s.stats.get("rasd/degraded")]
+    waiting = Spool(spool).waiting() if degraded else 0
+    for s in degraded:
+        print(f"rasd: {s.site}: degraded run: the database was unavailable; "
+              f"{s.stats.get('rasd/spooled', 0)} article(s) spooled, "
+              f"{s.stats.get('rasd/replayed', 0)} replayed", file=sys.stderr)
+    lost = sum(s.stats.get("rasd/lost", 0) for s in summaries)
+    if lost:
+        raise StoreError(f"{lost} article(s) could be neither stored nor spooled (spool {spool}); "
+                         "the crawl stopped, the next one fetches them again")
+    if waiting:
+        print(f"rasd: {waiting} article(s) wait in the spool at {spool}; they are stored when the "
+              "database is back (next crawl, or `rasd spool --replay`)", file=sys.stderr)
+    if args.trigger == "manual" and not waiting:  # the scheduler settles its runs before judging
         from crawler.alerts import record_health
 
         with _store(args) as store:
             for name in names:
                 record_health(store, sites[name])
+    if waiting:
+        return EXIT_DEGRADED
     return EXIT_OK
 
 
@@ -398,7 +443,7 @@ def parse_page(html_bytes: bytes, url: str, site: SiteConfig | None,
                sites: dict[str, SiteConfig], fetched_at: datetime | None = None) -> dict[str, Any]:
     """What the offline pipeline stages make of one saved page (nothing is stored).
     ``fetched_at`` (default now) is what relative dates ("منذ ساعتين") count back from."""
-    encoding, text = html_to_unicode(None, html_bytes)
+    encoding, text = decode_page(html_bytes)
     item: Any = RawPage(url=canonical_url(url), final_url=url, status=200, html=text,
                         encoding=encoding, site=site.name if site else None,
                         fetched_at=fetched_at or utcnow(),
@@ -437,12 +482,49 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_spool(args: argparse.Namespace) -> int:
+    """What waits in the spool; with --replay, store it now."""
+    from crawler.failover import FailoverStore
+
+    directory = spool_dir(resolve_db(args.db), args.spool)
+    if args.replay:
+        with FailoverStore(args.db, str(directory)) as store:
+            if not store.open():
+                raise CliError(f"database unavailable: {store.counts.errors[-1]}", EXIT_DB)
+            c = store.counts
+            print(f"replayed {c.replayed} article(s) into {mask_secrets(resolve_db(args.db))}"
+                  + "".join(f", {n} {k}" for k, n in sorted(c.outcomes.items()))
+                  + (f"; skipped {c.torn} torn and {c.corrupt} corrupt line(s)" if c.torn or c.corrupt else ""))
+    segments = Spool(directory).status()
+    waiting = sum(s.waiting for s in segments)
+    if args.format == "json":
+        print(json.dumps({
+            "spool": str(directory), "waiting": waiting,
+            "segments": [{"file": s.path.name, "waiting": s.waiting, "replayed": s.done,
+                          "torn": s.torn, "corrupt": s.corrupt, "active": s.active,
+                          "sites": dict(s.sites), "oldest": iso(s.oldest), "newest": iso(s.newest)}
+                         for s in segments],
+        }, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"spool: {directory}")
+    print(f"waiting: {waiting} article(s)")
+    if segments:
+        rows = [[s.path.name, s.waiting, ", ".join(f"{k} {n}" for k, n in s.sites.most_common()),
+                 iso(s.oldest) or "", "writing" if s.active else ("torn tail" if s.torn else "")]
+                for s in segments]
+        print(_table(rows, ["segment", "waiting", "sites", "oldest", "note"]))
+    return EXIT_OK
+
+
 # --- parser -------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
     def global_options(default: object) -> argparse.ArgumentParser:
         opts = argparse.ArgumentParser(add_help=False)
         opts.add_argument("--db", default=default, help="MongoDB URI or embedded-store path (env RASD_DB)")
+        opts.add_argument("--spool", default=default, metavar="DIR",
+                          help="where articles wait while the database is down (env RASD_SPOOL; "
+                               "default: beside the embedded store, or the user data folder)")
         opts.add_argument("--sites", action="append", metavar="DIR", default=default,
                           help="extra folder of site configs (env RASD_SITES); repeatable")
         return opts
@@ -466,7 +548,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trigger", choices=("manual", "schedule"), default="manual", help=argparse.SUPPRESS)
     p.add_argument("--run-id", default=None, help=argparse.SUPPRESS)  # set by `rasd schedule`
     p.add_argument("--scheduler-pid", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--stats-file", metavar="FILE", help="write each site's crawl stats as JSON Lines")
     p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("spool", parents=[common],
+                       help="articles waiting for the database (spooled during an outage)")
+    p.add_argument("--replay", action="store_true", help="store them now")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_spool)
 
     p = sub.add_parser("sites", parents=[common],
                        help="list configured sites with their health; details or a live check of one")
@@ -537,6 +626,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    logmask.install()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -544,14 +634,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rasd: config error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except StoreError as exc:
-        print(f"rasd: database error: {exc}", file=sys.stderr)
+        print(f"rasd: database error: {mask_secrets(str(exc))}", file=sys.stderr)
         return EXIT_DB
     except CliError as exc:
-        print(f"rasd: {exc}", file=sys.stderr)
+        print(f"rasd: {mask_secrets(str(exc))}", file=sys.stderr)
         return exc.code
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception:  # a bug: show it, but never with a credential in it
+        import traceback
+
+        print(mask_secrets(traceback.format_exc()), file=sys.stderr, end="")
+        return EXIT_SOFTWARE
 
 
 if __name__ == "__main__":

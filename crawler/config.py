@@ -88,6 +88,7 @@ class SiteConfig:
     allowed_domains: tuple[str, ...] = ()
     read_also_depth: int = 1
     max_pages: int = 0
+    obey_robots: bool = True  # False only by an explicit opt-out in the config, logged per crawl
     selectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
     layouts: tuple[Layout, ...] = ()
     # scheme://host[:port] every spelling of this site's URLs is rewritten to.
@@ -150,8 +151,8 @@ def _looks_like_article(url: str) -> bool:
 _KNOWN_KEYS = {
     "name", "title", "start_urls", "feeds", "sitemaps", "article_urls", "follow", "render",
     "wait_for", "render_timeout", "schedule", "timezone", "language", "allowed_domains",
-    "read_also_depth", "max_pages", "selectors", "layouts", "max_duration", "canonical_origin",
-    "recheck_window", "drop_duplicates",
+    "read_also_depth", "max_pages", "selectors", "layouts", "max_duration", "obey_robots",
+    "canonical_origin", "recheck_window", "drop_duplicates",
 }
 _LAYOUT_KEYS = {"name", "since", "until", "selectors"}
 
@@ -259,6 +260,8 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     render_pages = _render_pages(path, data.get("render", False))
     if not isinstance(data.get("drop_duplicates", False), bool):
         raise ConfigError(path, "drop_duplicates", "must be true or false")
+    if not isinstance(data.get("obey_robots", True), bool):
+        raise ConfigError(path, "obey_robots", "must be true or false")
     for key, default in (("read_also_depth", 1), ("max_pages", 0)):
         value = data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -302,7 +305,8 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
         schedule=schedule.strip(), max_duration=max_duration, timezone=str(timezone), language=language,
         allowed_domains=tuple(d.lower() for d in domains),
         read_also_depth=data.get("read_also_depth", 1), max_pages=data.get("max_pages", 0),
-        selectors=selectors, layouts=layouts, canonical_origin=origin, recheck_window=recheck_seconds,
+        obey_robots=data.get("obey_robots", True), selectors=selectors, layouts=layouts,
+        canonical_origin=origin, recheck_window=recheck_seconds,
         drop_duplicates=data.get("drop_duplicates", False),
     )
 

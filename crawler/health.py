@@ -16,7 +16,7 @@ from typing import Any
 
 from crawler.config import SiteConfig, cron_trigger
 from crawler.query import iso
-from crawler.runs import FINISHED_STATUSES, articles_seen
+from crawler.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen
 from crawler.store import Store, utcnow
 
 HEALTHY, DEGRADED, FAILING = "healthy", "degraded", "failing"
@@ -83,15 +83,15 @@ def assess(site: SiteConfig, runs: list[dict[str, Any]], articles_24h: int,
     health = SiteHealth(site=site.name, state=HEALTHY, reason="", articles_24h=articles_24h)
     if runs:
         health.last_run, health.last_status = runs[0].get("started"), runs[0].get("status")
-    ok_runs = [r for r in finished if r["status"] == "ok"]
+    ok_runs = [r for r in finished if r["status"] in SITE_OK_STATUSES]
     health.last_success = ok_runs[0].get("started") if ok_runs else None
 
     for run in finished:
-        if run["status"] == "ok":
+        if run["status"] in SITE_OK_STATUSES:
             break
         health.consecutive_failures += 1
     for run in finished:
-        if run["status"] != "ok":
+        if run["status"] not in SITE_OK_STATUSES:
             if health.zero_article_runs:
                 break
             continue

@@ -35,7 +35,7 @@ class CrawlSummary:
             updated=stats.get("rasd/articles_updated", 0),
             unchanged=stats.get("rasd/articles_unchanged", 0),
             duplicates=stats.get("rasd/duplicates", 0),
-            errors=stats.get("rasd/errors", 0) + stats.get("rasd/parse_failures/body", 0),
+            errors=stats.get("rasd/errors", 0),
             finish_reason=str(stats.get("finish_reason", "")),
             stats=stats,
         )

@@ -25,7 +25,10 @@ from crawler.store import Store, StoreError, mask_secrets, utcnow
 
 logger = logging.getLogger(__name__)
 
-FINISHED_STATUSES = ("ok", "failed", "timeout", "interrupted")
+# "degraded": the site crawled fine but the database was unavailable for part of the run
+# (articles went through the spool, crawler.failover).
+FINISHED_STATUSES = ("ok", "degraded", "failed", "timeout", "interrupted")
+SITE_OK_STATUSES = ("ok", "degraded")  # what a run says about the site itself
 RUN_COLUMNS = ("started", "site", "trigger", "status", "duration", "requests", "new", "updated",
                "unchanged", "duplicate", "errors")
 _CLEAN_REASONS = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
@@ -96,14 +99,18 @@ def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
         "error_count": stats.get("rasd/errors", 0),
         "error_samples": [mask_secrets(str(s)) for s in stats.get("rasd/error_samples") or []],
         "log_errors": stats.get("log_count/ERROR", 0),
+        "spooled": stats.get("rasd/spooled", 0),
+        "replayed": stats.get("rasd/replayed", 0),
+        "spool_waiting": stats.get("rasd/spool_waiting", 0),
     }
 
 
 def articles_seen(run: dict[str, Any]) -> int:
-    """Articles the run found: stored or refreshed ones, plus known ones an incremental run
-    rightly did not fetch again (skipped, or answered 304)."""
+    """Articles the run found: stored, refreshed or spooled ones (a database outage is no
+    quiet site), plus known ones an incremental run rightly did not fetch again (skipped,
+    or answered 304)."""
     skipped = (run.get("discovered") or {}).get("known", 0) + run.get("not_modified", 0)
-    return sum((run.get("articles") or {}).values()) + skipped
+    return sum((run.get("articles") or {}).values()) + (run.get("spooled") or 0) + skipped
 
 
 def public_run(doc: dict[str, Any]) -> dict[str, Any]:
@@ -162,13 +169,17 @@ class RunRecorder:
         }, upsert=True))
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
-        if response.status < 400 and not request.meta.get("dont_obey_robotstxt"):
+        # robots.txt itself is no content (a site opting out of robots.txt marks every request
+        # dont_obey_robotstxt, so the URL decides)
+        if response.status < 400 and not request.url.endswith("/robots.txt"):
             self.content_responses += 1
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = self.crawler.stats.get_stats()
+        status = run_status(reason, self.content_responses)
         update = {
-            **stats_fields(self.crawler.stats.get_stats()),
-            "status": run_status(reason, self.content_responses),
+            **stats_fields(stats),
+            "status": "degraded" if status == "ok" and stats.get("rasd/degraded") else status,
             "finish_reason": reason,
             "finished": utcnow(),
         }

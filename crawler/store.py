@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,18 +16,56 @@ from pathlib import Path
 from typing import Any
 
 import pymongo
+from bson.errors import BSONError
 from platformdirs import user_data_path
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
 from crawler import neardup
 
 DB_NAME = "rasd"
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
-_PASSWORD_IN_URI = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):[^@/\s]*@", re.I)
+# user:password@ in any URL. The password runs to the last '@' of the URL, so an unescaped
+# '@' or '/' inside it is masked too (at worst more than the password is hidden).
+_PASSWORD_IN_URI = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^\s\"'<>]*@", re.I)
+# Secrets carried in query strings (?token=…, &api_key=…, ?sig=…).
+_SECRET_PARAM = re.compile(
+    r"(?P<key>[?&;](?:password|passwd|pwd|pass|token|access_token|auth|auth_token|api[_-]?key|"
+    r"apikey|key|secret|client_secret|sig|signature|code)=)[^&;#\s\"']+",
+    re.I,
+)
+# Webhook URLs whose path is the credential: Slack /services/…, Discord /api/webhooks/…,
+# Mattermost and friends /hooks/…, Teams /webhookb2/…, Telegram /bot<token>/….
+_SECRET_PATH = re.compile(
+    r"(?P<keep>://[^/\s]+/(?:[^\s?#]*?/)??(?:services|webhooks|hooks|webhookb2|IncomingWebhook)/)"
+    r"[^\s?#\"']+|(?P<bot>://api\.telegram\.org/bot)[^/\s]+",
+    re.I,
+)
+_OUTAGE_ERRORS = (ConnectionFailure, sqlite3.Error, OSError)
+# A path that can never work (a file where a folder must be): the user must fix it.
+_CONFIG_OS_ERRORS = (NotADirectoryError, IsADirectoryError, FileExistsError)
+
+
+# Transient document key: ``save_article`` pops it and treats it as ``drop_duplicates=True``.
+DROP_DUPLICATES_KEY = "_drop_duplicates"
 
 
 class StoreError(RuntimeError):
     """The database cannot be opened or used; the message never carries a password."""
+
+
+class StoreUnavailable(StoreError):
+    """The database is configured correctly but cannot be reached or written right now
+    (server down, file locked or read-only): worth spooling and retrying, not stopping."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether a failed write may succeed later unchanged. Errors in the document itself
+    (not encodable, rejected by a validator) never will, so they must not block a spool."""
+    if isinstance(exc, BSONError | OverflowError):
+        return False
+    if isinstance(exc, WriteError) and not isinstance(exc, DuplicateKeyError):
+        return False
+    return isinstance(exc, PyMongoError | sqlite3.Error | OSError)
 
 
 def default_db_path() -> Path:
@@ -43,8 +82,34 @@ def is_mongo_uri(uri: str) -> bool:
 
 
 def mask_secrets(text: str) -> str:
-    """Replace the password of any ``scheme://user:password@`` in text with ***."""
-    return _PASSWORD_IN_URI.sub(r"\g<scheme>\g<user>:***@", text)
+    """Text with every credential in a URL replaced by ***: passwords in
+    ``scheme://user:password@``, secret query parameters and webhook tokens. The one place
+    that decides what a secret looks like; logs, stats, errors and outputs all use it."""
+    text = _PASSWORD_IN_URI.sub(r"\g<scheme>\g<user>:***@", text)
+    text = _SECRET_PARAM.sub(r"\g<key>***", text)
+    return _SECRET_PATH.sub(lambda m: (m.group("keep") or m.group("bot")) + "***", text)
+
+
+def embedded_write_check(uri: str, timeout: float = 0.2) -> str | None:
+    """Why the embedded store cannot take a write right now (locked by another process,
+    read-only), or None. Opening litemongo on a locked file waits SQLite's 5-second busy
+    timeout on the crawl's only thread; this costs ``timeout`` instead, so a crawl can
+    poll a locked store without stalling. Takes and drops the write lock, writes nothing."""
+    if is_mongo_uri(uri):
+        return None
+    articles = Path(uri).expanduser() / DB_NAME / "articles"  # litemongo: <dir>/<db>/<collection>
+    if not articles.exists():
+        return None
+    try:
+        conn = sqlite3.connect(articles, timeout=timeout, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"{articles}: {exc}"
+    return None
 
 
 def utcnow() -> datetime:
@@ -125,8 +190,10 @@ class Store:
             self.site_health = self.db["site_health"]
             self.versions = self.db["article_versions"]
             self._ensure_indexes()
-        except (PyMongoError, OSError, ValueError) as exc:
-            raise StoreError(f"cannot open database {self.masked_uri}: {mask_secrets(str(exc))}") from exc
+        except (PyMongoError, sqlite3.Error, OSError, ValueError) as exc:
+            outage = isinstance(exc, _OUTAGE_ERRORS) and not isinstance(exc, _CONFIG_OS_ERRORS)
+            kind = StoreUnavailable if outage else StoreError
+            raise kind(f"cannot open database {self.masked_uri}: {mask_secrets(str(exc))}") from exc
 
     def _ensure_indexes(self) -> None:
         self.articles.create_index("url", unique=True)
@@ -164,6 +231,10 @@ class Store:
         same cluster. Retries once on a unique-index race with another process, as MongoDB
         itself can raise DuplicateKeyError for concurrent upserts."""
         now = now or utcnow()
+        # A transient flag carried in the document, so that an article spooled during an
+        # outage keeps its site's setting when it is replayed (see crawler.failover).
+        if doc.pop(DROP_DUPLICATES_KEY, False):
+            drop_duplicates = True
         for attempt in range(2):
             existing = self._find_by_url(doc["url"], doc.get("aliases") or ())
             try:

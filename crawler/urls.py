@@ -70,6 +70,25 @@ def _unify(scheme: str, host: str, port: int | None, origin: str) -> tuple[str, 
     if bare_host(host) != bare_host(want_host) or port != want_port:
         return scheme, host, port
     return want_scheme, want_host, want_port
+def is_valid_url(url: str) -> bool:
+    """An absolute http(s) URL that canonical_url can take: pages carry broken links
+    (a port of Arabic words, an unclosed IPv6 bracket) on which urllib raises."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def join_url(base: str, href: str) -> str:
+    """``href`` resolved against ``base``, or "" when the result is no valid URL (urljoin
+    itself raises on some, e.g. an unclosed IPv6 bracket)."""
+    try:
+        url = urljoin(base, href.strip())
+    except ValueError:
+        return ""
+    return url if is_valid_url(url) else ""
 
 
 def same_site_host(url: str) -> str:

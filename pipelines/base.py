@@ -7,6 +7,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 
 from crawler.config import SiteConfig, load_sites
+from crawler.errors import record_error
 from crawler.urls import canonical_url
 
 
@@ -33,6 +34,10 @@ class Stage:
     def inc(self, key: str, count: int = 1) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"rasd/{key}", count)
+
+    def error(self, kind: str, message: str) -> None:
+        """A counted, sampled error in the run's stats (see crawler.errors)."""
+        record_error(self.crawler.stats if self.crawler is not None else None, kind, message)
 
 
 def sites_for(crawler: Crawler) -> dict[str, SiteConfig]:

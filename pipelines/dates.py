@@ -20,7 +20,11 @@ class DatesPipeline(Stage):
         hints = item.get("hints") or {}
         layers = item.setdefault("extraction", {})
         for field, hint in (("published", "published"), ("modified", "lastmod")):
-            value = parse_date(item.get(f"{field}_raw"), tz, now)
+            raw = item.get(f"{field}_raw")
+            value = parse_date(raw, tz, now)
+            if value is None and raw:
+                # Unreadable or absurd (a Hijri year read as Gregorian, a future date).
+                self.error("bad_date", f"{item.get('url')}: {field} {str(raw)[:80]!r}")
             if value is None and hints.get(hint):
                 value = parse_date(hints[hint], tz, now)
                 if value is not None:
@@ -29,4 +33,6 @@ class DatesPipeline(Stage):
                 item[field] = value
             elif field == "published":
                 self.inc("parse_failures/published")
+                if not raw:  # extraction already set aside what it found absurd or unreadable
+                    self.error("no_date", f"{item.get('url')}: no usable publication date")
         return item

@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 from crawler.arabic import script_language
 from crawler.extract import extract_article
 from crawler.items import Article
+from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
 _CARRIED = ("url", "final_url", "site", "status", "fetched_at", "headers", "depth", "hints")
@@ -26,9 +27,9 @@ class ParsePipeline(Stage):
         # every other URL it was reached under is kept as an alias, so it is not fetched again.
         canonical = fields.pop("canonical", None)
         reached = {article["url"]}
-        if raw.get("final_url"):
+        if raw.get("final_url") and is_valid_url(raw["final_url"]):
             reached.add(self.canonical(raw, raw["final_url"]))
-        if canonical and (site is None or site.owns(canonical)):
+        if canonical and is_valid_url(canonical) and (site is None or site.owns(canonical)):
             article["url"] = self.canonical(raw, canonical)
         aliases = sorted(reached - {article["url"]})
         if aliases:
@@ -46,6 +47,7 @@ class ParsePipeline(Stage):
             if not article.get(required):
                 self.inc(f"parse_failures/{required}")
         if not article.get("body"):
+            self.error("no_text", f"no article text found at {article['url']}")
             raise DropItem(f"no article text found at {article['url']}")
         if not article.get("title"):
             article["title"] = ""

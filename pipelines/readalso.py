@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.signals import read_also_found
+from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
 
@@ -20,6 +21,8 @@ class ReadAlsoPipeline(Stage):
             own.add(self.canonical(item, item["final_url"]))
         links, seen = [], set(own)
         for link in item.get("read_also") or []:
+            if not is_valid_url(link["url"]):
+                continue
             url = self.canonical(item, link["url"])
             if url in seen:
                 continue

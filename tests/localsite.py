@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -265,7 +266,10 @@ class SiteServer:
                 with server.lock:
                     key = unquote(urlsplit(self.path).path)
                     server.hits[key] = server.hits.get(key, 0) + 1
-                status, ctype, body = server.site.render(self.path)
+                # render may add a 4th element: extra headers, which override the defaults
+                # (a lying Content-Length, Content-Encoding, Location, Connection: close).
+                status, ctype, body, *extra = server.site.render(self.path)
+                headers = {"Content-Type": ctype, **(extra[0] if extra else {})}
                 data = body.encode("utf-8") if isinstance(body, str) else body
                 etag = f'"{hashlib.sha1(data).hexdigest()[:16]}"'
                 modified = getattr(server.site, "last_modified", lambda _: None)(self.path)
@@ -273,15 +277,20 @@ class SiteServer:
                     status, data = 304, b""
                 with server.lock:
                     server.served.append((key, status))
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
                 if status in (200, 304):
-                    self.send_header("ETag", etag)
+                    headers.setdefault("ETag", etag)
                     if modified is not None:
-                        self.send_header("Last-Modified", format_datetime(modified, usegmt=True))
-                self.send_header("Content-Length", str(len(data)))
+                        headers.setdefault("Last-Modified", format_datetime(modified, usegmt=True))
+                if status == 304:
+                    headers.pop("Content-Length", None)
+                headers.setdefault("Content-Length", str(len(data)))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
+                if headers.get("Connection") == "close":
+                    self.close_connection = True
 
             def _not_modified(self, etag: str, modified: datetime | None) -> bool:
                 """RFC 9110: If-None-Match decides when present, else If-Modified-Since."""
@@ -299,8 +308,15 @@ class SiteServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.httpd.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                # A crawler killed or giving up mid-response (tests do both) is no server error.
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    super().handle_error(request, client_address)
+
+        self.httpd = Server(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
         if hasattr(site, "base"):
             site.base = self.url

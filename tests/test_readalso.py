@@ -68,3 +68,13 @@ def test_dates_are_not_snippets() -> None:
            "<a href='/2024/05/s5'>عنوان خبر متعلق بالموضوع</a><span>السبت، 11 مايو 2024 11:25 ص</span></div></div>")
     links = extract_article(page(box), URL)["read_also"]
     assert links[0]["title"] == "عنوان خبر متعلق بالموضوع" and links[0]["snippet"] == ""
+
+
+def test_labelled_links_to_other_sites_are_kept_as_an_aggregator_prints_them() -> None:
+    # The seed is an aggregated article: its "إقرأ أيضاً" block points at the source sites.
+    block = ("<div><h3>إقرأ أيضاً:</h3><ul><li><a href='https://source.example/2024/05/kim'>"
+             "كوريا الشمالية تختبر إطلاق صواريخ استراتيجية</a></li>"
+             "<li><a href='/2024/05/story-2'>خبر آخر عن الموضوع نفسه</a></li></ul></div>")
+    art = extract_article(page(block), URL)
+    assert [link["url"] for link in art["read_also"]] == [
+        "https://source.example/2024/05/kim", "https://news.example/2024/05/story-2"]

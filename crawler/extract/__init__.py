@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -27,6 +27,7 @@ from crawler.config import SiteConfig
 from crawler.dates import parse_date
 from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors, textutil
 from crawler.extract.textutil import clean, one_line
+from crawler.urls import join_url
 
 FIELDS = (
     "title", "published", "modified", "authors", "source", "tags", "summary", "section",
@@ -127,7 +128,7 @@ def _valid_text(value: str, ctx: _Context) -> str:
 
 def _valid_image(value: str, _ctx: _Context) -> str:
     value = (value or "").strip()
-    return "" if not value or value.startswith("data:") or urlsplit(value).fragment else value
+    return "" if not value or value.startswith("data:") or "#" in value else value
 
 
 _CHECKS: dict[str, Callable[[Any, _Context], Any]] = {
@@ -200,8 +201,10 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
                 article[field], sources[field] = value, layer
                 break
 
-    if "image" in article:
-        article["image"] = urljoin(url, article["image"])
+    if "image" in article and not (image := join_url(url, article["image"])):
+        del article["image"], sources["image"]
+    elif "image" in article:
+        article["image"] = image
     links = readalso.extract(tree, url, site_selectors.get("read_also", ()), page)
     if site_selectors.get("remove"):
         body.remove(tree, site_selectors["remove"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 
 from crawler.extract.textutil import clean, one_line
+from crawler.urls import join_url
 
 _META = {
     "title": ("og:title", "twitter:title"),
@@ -78,8 +78,8 @@ def canonical(tree: etree._Element, base: str) -> str | None:
     """The page's own idea of its URL: <link rel=canonical>, else og:url."""
     for link in tree.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-            return urljoin(base, link.get("href").strip())
+            return join_url(base, link.get("href")) or None
     for m in tree.iter("meta"):
         if (m.get("property") or "").lower() == "og:url" and m.get("content"):
-            return urljoin(base, m.get("content").strip())
+            return join_url(base, m.get("content")) or None
     return None

@@ -13,7 +13,7 @@ carry none of these labels, so they are never taken.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -22,7 +22,7 @@ from crawler.arabic import normalise
 from crawler.config import is_xpath
 from crawler.extract.heuristics import is_date_text
 from crawler.extract.textutil import Scan, lead_text, node_text, one_line, scan
-from crawler.urls import same_site_host
+from crawler.urls import join_url, same_site_host
 
 LABELS = tuple(
     sorted(
@@ -76,7 +76,10 @@ def _same_site(url: str, base: str) -> bool:
     return a.endswith("." + site) or a == site
 
 
-def _links(nodes: list[etree._Element], base: str) -> list[dict[str, str]]:
+def _links(nodes: list[etree._Element], base: str, any_site: bool = False) -> list[dict[str, str]]:
+    """Article links among ``nodes``. Links to other sites count only under an explicit
+    read-also label or a site selector (aggregators point at their sources there); a box
+    recognised by its class alone is too often an ad or partner widget for that."""
     out: list[dict[str, str]] = []
     for node in nodes:
         anchors = [node] if node.tag == "a" else node.iter("a")
@@ -84,9 +87,11 @@ def _links(nodes: list[etree._Element], base: str) -> list[dict[str, str]]:
             href = (a.get("href") or "").strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "whatsapp:")):
                 continue
-            url = urljoin(base, href)
+            url = join_url(base, href)
+            if not url:
+                continue
             title = node_text(a) or one_line(a.get("title"))
-            if (len(title.split()) < 3 or _MORE.match(title) or not _same_site(url, base)
+            if (len(title.split()) < 3 or _MORE.match(title) or not (any_site or _same_site(url, base))
                     or _LISTING_PATH.search(urlsplit(url).path) or label_of(title)):
                 continue
             if any(link["url"] == url for link in out):
@@ -107,7 +112,7 @@ def _snippet(a: etree._Element, url: str, title: str) -> str:
         holder = holder.getparent()
     else:
         return ""
-    if holder is None or any(urljoin(url, x.get("href") or "") != url for x in holder.iter("a")):
+    if holder is None or any(join_url(url, x.get("href") or "") != url for x in holder.iter("a")):
         return ""
     text = node_text(holder)
     text = text.replace(title, "", 1).strip(" :-–—|") if title in text else ""
@@ -131,7 +136,7 @@ def _following(label: etree._Element, base: str) -> tuple[list[dict[str, str]], 
                     break
                 siblings.append(sib)
             sib = sib.getnext()
-        links = _links(siblings, base)
+        links = _links(siblings, base, any_site=True)
         if links:
             return links, [anchor, *siblings]
         parent = anchor.getparent()
@@ -150,7 +155,7 @@ def extract(tree: etree._Element, base: str, selectors: tuple[str, ...] = (), pa
         sel = Selector(root=tree, type="html")
         for expr in selectors:
             for s in sel.xpath(expr) if is_xpath(expr) else sel.css(expr):
-                found += _links([s.root], base)
+                found += _links([s.root], base, any_site=True)
                 to_drop.append(s.root)
     else:
         dropped: set[etree._Element] = set()
@@ -198,7 +203,7 @@ def _block(node: etree._Element, base: str) -> tuple[list[dict[str, str]], list[
         text = node_text(node)
         if len(text) > 400:
             return [], []
-        own = _links([node], base)
+        own = _links([node], base, any_site=True)
         if own and len(text) < 300:
             return own, [node]
         if len(text) > 40:

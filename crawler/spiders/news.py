@@ -9,28 +9,60 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer, error
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed
 
 from crawler.browser import enable_rendering, render_error_kind, render_meta
 from crawler.config import ConfigError, SiteConfig
 from crawler.discovery import Entry, parse_feed, parse_sitemap
+from crawler.encoding import decode_page, looks_binary, looks_like_html
+from crawler.errors import record_error
 from crawler.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
-from crawler.store import Store, StoreError, utcnow
+from crawler.store import Store, StoreError, StoreUnavailable, utcnow
+from crawler.urls import is_valid_url, join_url
 from pipelines.base import sites_for
 
 logger = logging.getLogger(__name__)
 
 MAX_LISTING_DEPTH = 3
-MAX_ERROR_SAMPLES = 10
+# Failure types → error kinds in stats (rasd/errors/<kind>).
+_FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (CannotResolveHostError, "dns"),
+    (error.DNSLookupError, "dns"),
+    (DownloadConnectionRefusedError, "connection_refused"),
+    (error.ConnectionRefusedError, "connection_refused"),
+    (DownloadTimeoutError, "timeout"),
+    (defer.TimeoutError, "timeout"),
+    (error.TimeoutError, "timeout"),
+    (DownloadCancelledError, "too_large"),  # bodies over DOWNLOAD_MAXSIZE are cancelled
+    (ResponseDataLossError, "truncated"),
+    (DownloadFailedError, "connection_lost"),
+    (ResponseFailed, "connection_lost"),
+    (error.ConnectionLost, "connection_lost"),
+)
+_IGNORED_KINDS = (("DOWNLOAD_MAXSIZE", "too_large"), ("robots.txt", "robots_disallowed"),
+                  ("redirections", "redirect_loop"))
 
 
 class NewsSpider(scrapy.Spider):
@@ -45,6 +77,7 @@ class NewsSpider(scrapy.Spider):
         # Stored articles (or None) for the links of the page being parsed: one query per page.
         self.looked_up: dict[str, dict[str, Any] | None] = {}
         self.no_browser: str | None = None
+        self.store_problem: str | None = None  # why stored articles cannot be looked up
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -63,7 +96,11 @@ class NewsSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_read_also, signal=read_also_found)
         spider.store = None
         if crawler.settings.getbool("RASD_INCREMENTAL", True):
-            spider.store = Store(crawler.settings.get("RASD_DB"))
+            try:
+                spider.store = Store(crawler.settings.get("RASD_DB"))
+            except StoreUnavailable as exc:
+                # The database is down: fetch everything, the store pipeline spools it.
+                spider.store_problem = f"cannot check stored articles: {exc}"
             crawler.signals.connect(spider.close_store, signal=signals.spider_closed)
         return spider
 
@@ -72,6 +109,8 @@ class NewsSpider(scrapy.Spider):
             self.store.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.store_problem:  # recorded here: stats exist only once the crawl starts
+            self.record_error("store", self.store_problem)
         if self.skipped_without_browser():
             return
         for url in self.site.feeds:
@@ -99,6 +138,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Any:
         sitemap = parse_sitemap(response.body)
+        if not sitemap.entries and not sitemap.children:
+            self.record_error("sitemap", f"no URLs in sitemap {response.url}")
         for child in sitemap.children:
             if self.site.owns(child):
                 yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
@@ -113,6 +154,8 @@ class NewsSpider(scrapy.Spider):
         depth = response.meta.get("listing_depth", 0)
         articles = []
         for link in self.links.extract_links(response):
+            if not is_valid_url(link.url):
+                continue
             url = self.site.canonical(link.url)
             if not self.site.owns(url):
                 continue
@@ -126,7 +169,8 @@ class NewsSpider(scrapy.Spider):
     def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
         """Every article link of one page: one store query for all of them, then
         :meth:`article_request` for each."""
-        urls = {self.site.canonical(e.url, base=referer) for e in entries}
+        joined = (join_url(referer, e.url) for e in entries)
+        urls = {self.site.canonical(u) for u in joined if u}
         found = self.known([u for u in urls if self.site.owns(u)])
         self.looked_up = {u: found.get(u) for u in urls}
         try:
@@ -140,22 +184,44 @@ class NewsSpider(scrapy.Spider):
     ) -> Any:
         """A request for one discovered article if it is worth fetching: a new one, or a
         stored one when :func:`crawler.incremental.plan` says so."""
-        url = self.site.canonical(url, base=referer)
-        if not self.site.owns(url):
+        try:
+            url = urljoin(referer, url.strip())
+        except ValueError:
+            pass
+        if not is_valid_url(url):
+            self.record_error("bad_url", f"{url[:200]!r} linked from {referer}")
+            return
+        owner = self.site if self.site.owns(self.site.canonical(url)) else None
+        if owner is None and depth:
+            # A read-also link may lead to another configured site; any other domain is
+            # recorded in the article's read_also but never fetched.
+            owner = next((s for s in sites_for(self.crawler).values() if s.owns(s.canonical(url))), None)
+        if owner is None:
             return
         if self.site.max_pages and self.requested >= self.site.max_pages:
             return
+        url = owner.canonical(url)
         stored = self.looked_up[url] if url in self.looked_up else self.known([url]).get(url)
-        what = NEW if stored is None else plan(stored, hints or {}, self.site.recheck_window, utcnow(),
-                                                self.site.timezone)
+        what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
+                                                owner.timezone)
         self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
         if not what.fetch:
             return
         self.requested += 1
-        meta = {"rasd_hints": hints or {}, "rasd_depth": depth, "rasd_reason": what.reason}
+        meta: dict[str, Any] = {"rasd_hints": hints or {}, "rasd_depth": depth, "rasd_reason": what.reason}
         if what.headers:
             meta["handle_httpstatus_list"] = [304]
+        if owner is not self.site:
+            meta.update(rasd_site=owner.name, allow_offsite=True)
         yield self.page_request(url, self.parse_article, "article", meta, headers=what.headers or None)
+
+    def _owner(self, response: Response) -> SiteConfig:
+        """The configured site an article response belongs to (another one for a read-also
+        link that led there)."""
+        name = response.meta.get("rasd_site")
+        if name and name != self.site.name:
+            return sites_for(self.crawler).get(name, self.site)
+        return self.site
 
     def page_request(
         self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
@@ -192,16 +258,22 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("rasd/not_modified")
             return
         self.crawler.stats.inc_value("rasd/pages_fetched")
-        if not isinstance(response, TextResponse):
-            self.record_error("not_html", f"{response.url} is not a text page")
+        body = response.body
+        if not body.strip():
+            self.record_error("empty_page", f"{response.url} has an empty body")
             return
+        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        if looks_binary(body) or not looks_like_html(body, ctype):
+            self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
+            return
+        encoding, text = decode_page(body, ctype)
         yield RawPage(
-            url=self.site.canonical(response.request.url),
+            url=self._owner(response).canonical(response.request.url),
             final_url=response.url,
             status=response.status,
-            html=response.text,
-            encoding=response.encoding,
-            site=self.site.name,
+            html=text,
+            encoding=encoding,
+            site=response.meta.get("rasd_site", self.site.name),
             fetched_at=utcnow(),
             headers={
                 "etag": (response.headers.get("ETag") or b"").decode("latin-1") or None,
@@ -214,18 +286,22 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            kind = f"http_{response.status}"
-        else:
-            kind = render_error_kind(failure) or (failure.type.__name__ if failure.type else "error")
+        kind = render_error_kind(failure) or failure_kind(failure)
         self.record_error(kind, f"{request.url if request else '?'}: {failure.getErrorMessage()}")
 
     def record_error(self, kind: str, message: str, level: int = logging.WARNING) -> None:
-        stats = self.crawler.stats
-        stats.inc_value("rasd/errors")
-        stats.inc_value(f"rasd/errors/{kind}")
-        samples = stats.get_value("rasd/error_samples") or []
-        if len(samples) < MAX_ERROR_SAMPLES:
-            stats.set_value("rasd/error_samples", [*samples, message])
-        logger.log(level, "%s: %s", kind, message)
+        record_error(self.crawler.stats, kind, message, level)
+
+
+def failure_kind(failure: Failure) -> str:
+    """A short, stable name for why a request failed."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(IgnoreRequest):
+        message = failure.getErrorMessage()
+        return next((kind for needle, kind in _IGNORED_KINDS if needle in message), "ignored")
+    for exc_type, kind in _FAILURE_KINDS:
+        if failure.check(exc_type):
+            return kind
+    name = failure.type.__name__ if failure.type else "error"
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")

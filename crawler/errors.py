@@ -1,0 +1,64 @@
+"""Counted, sampled crawl errors: the one way any part of a crawl reports a problem that
+must not stop it. Stats carry the counts per kind and a few masked sample messages, which
+end up in the run record."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from crawler.store import mask_secrets
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR_SAMPLES = 10
+
+
+def record_error(stats: Any, kind: str, message: str, level: int = logging.WARNING) -> None:
+    """``rasd/errors`` +1, ``rasd/errors/<kind>`` +1, and the message among the first
+    samples. Kinds are short snake_case names (http_404, timeout, not_html, bad_date…)."""
+    message = mask_secrets(message)
+    logger.log(level, "%s: %s", kind, message)
+    if stats is None:
+        return
+    stats.inc_value("rasd/errors")
+    stats.inc_value(f"rasd/errors/{kind}")
+    samples = stats.get_value("rasd/error_samples") or []
+    if len(samples) < MAX_ERROR_SAMPLES:
+        stats.set_value("rasd/error_samples", [*samples, f"{kind}: {message}"])
+
+
+class CrawlErrors:
+    """Turns what Scrapy only logs into counted errors: an exception in a spider callback or
+    a pipeline stage (a *crash*: the page is skipped, the crawl goes on, and
+    ``rasd/crashes`` makes it visible), and redirect loops, which Scrapy's duplicate filter
+    ends silently."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CrawlErrors:
+        from scrapy import signals
+
+        ext = cls(crawler)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
+        return ext
+
+    def _crash(self, where: str, url: str, failure: Any) -> None:
+        self.crawler.stats.inc_value("rasd/crashes")
+        record_error(self.crawler.stats, f"crash/{where}",
+                     f"{url}: {failure.type.__name__}: {failure.getErrorMessage()}")
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        self._crash("pipeline", getattr(response, "url", None) or item.get("url", "?"), failure)
+
+    def spider_error(self, failure: Any, response: Any, spider: Any) -> None:
+        self._crash("spider", getattr(response, "url", "?"), failure)
+
+    def request_dropped(self, request: Any, spider: Any) -> None:
+        if request.meta.get("redirect_times"):
+            chain = " -> ".join([*request.meta.get("redirect_urls", [])[-3:], request.url])
+            record_error(self.crawler.stats, "redirect_loop", chain)

@@ -1,0 +1,155 @@
+"""Real faults for the reliability tests: a site whose articles wait behind gates (so a test
+can act at a chosen point of a crawl), the embedded store locked or made read-only, a closed
+port, and reading a store or spool back without going through the code under test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT
+from tests.localsite import NewsSite
+
+
+class GatedSite(NewsSite):
+    """Article ``i`` is served only once the gate for ``i // group`` is open."""
+
+    def __init__(self, n: int, group: int, **kwargs: Any) -> None:
+        super().__init__(n=n, per_page=n, **kwargs)
+        self.group = group
+        self.gates = [threading.Event() for _ in range((n + group - 1) // group)]
+
+    def render(self, path: str) -> tuple[int, str, str]:
+        parts = path.split("/")
+        if len(parts) >= 3 and parts[1] == "news" and parts[2].isdigit():
+            gate = int(parts[2]) // self.group
+            if gate < len(self.gates):
+                self.gates[gate].wait(120)
+        return super().render(path)
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def store_files(db: Path) -> list[Path]:
+    return [p for p in db.rglob("*")]
+
+
+def set_read_only(db: Path, read_only: bool) -> None:
+    """chmod the embedded store (folders and files) read-only or back to writable."""
+    for p in [db, *store_files(db)]:
+        mode = p.stat().st_mode
+        if p.is_dir():
+            p.chmod(stat.S_IMODE(mode) & ~0o222 if read_only else stat.S_IMODE(mode) | 0o700)
+        else:
+            p.chmod(stat.S_IMODE(mode) & ~0o222 if read_only else stat.S_IMODE(mode) | 0o600)
+
+
+class WriteLock:
+    """Holds SQLite's write lock on the embedded store's articles file, as another process
+    (a backup tool, a second writer) would: the crawler's writes fail with 'database is locked'."""
+
+    def __init__(self, db: Path) -> None:
+        self.path = db / "rasd" / "articles"
+        self.conn: sqlite3.Connection | None = None
+
+    def acquire(self) -> None:
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        if self.conn is not None:
+            self.conn.execute("ROLLBACK")
+            self.conn.close()
+            self.conn = None
+
+
+def unprivileged() -> list[str]:
+    """Command prefix under which chmod applies: root normally ignores file modes, so the
+    crawl runs without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (util-linux setpriv)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        import pytest
+
+        pytest.skip("running as root without setpriv: chmod cannot make files unwritable")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def start_rasd(*args: str, env: dict[str, str], prefix: list[str] | None = None,
+               **popen: Any) -> subprocess.Popen[str]:
+    """``rasd`` as a child process that the test can signal or wait for."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    return subprocess.Popen(
+        [*(prefix or []), sys.executable, "-m", "crawler.cli", *args], env=full_env, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,
+    )
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stored_urls(db: Path) -> list[str]:
+    """Every article URL in the embedded store, read with the plain litemongo client (one
+    per document, so a duplicate would show up twice)."""
+    import litemongo
+
+    if not (db / "rasd" / "articles").exists():
+        return []
+    client = litemongo.connect(str(db), tz_aware=True)
+    try:
+        return [d["url"] for d in client["rasd"]["articles"].find({}, {"url": 1})]
+    finally:
+        client.close()
+
+
+def stored_docs(db: Path) -> list[dict[str, Any]]:
+    import litemongo
+
+    client = litemongo.connect(str(db), tz_aware=True)
+    try:
+        return list(client["rasd"]["articles"].find({}))
+    finally:
+        client.close()
+
+
+def spool_lines(spool: Path) -> int:
+    """Complete lines in all spool segments (replayed or not)."""
+    if not spool.is_dir():
+        return 0
+    return sum(p.read_bytes().count(b"\n") for p in spool.glob("*.jsonl"))
+
+
+class SlowSite(NewsSite):
+    """Articles take ``delay`` seconds to serve, so a crawl lasts long enough to be hit."""
+
+    def __init__(self, n: int, delay: float, **kwargs: Any) -> None:
+        super().__init__(n=n, per_page=10, **kwargs)
+        self.delay = delay
+
+    def render(self, path: str) -> tuple[int, str, str]:
+        if path.startswith("/news/"):
+            time.sleep(self.delay)
+        return super().render(path)
