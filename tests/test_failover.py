@@ -66,3 +66,29 @@ def test_outage_classification() -> None:
     assert is_outage(DuplicateKeyError("race"))  # a concurrent upsert: retry later
     assert not is_outage(InvalidDocument("bad")) and not is_outage(OverflowError())
     assert not is_outage(WriteError("validator", 121))
+
+
+def test_drop_duplicates_survives_the_spool(tmp_path: Path) -> None:
+    """A site's drop_duplicates travels with an article spooled during an outage: the
+    replay drops the near-duplicate instead of storing it, and the flag is never stored."""
+    from tests.test_dedup_store import WIRE, article, one_sentence_changed
+
+    db = tmp_path / "rasd.db"
+    Store(str(db)).close()
+    with FailoverStore(str(db)) as store:
+        assert store.open()
+        first = store.save(article("https://a.example/1", "a", WIRE), drop_duplicates=True)
+        assert first.outcome == "new"
+        lock = WriteLock(db)
+        lock.acquire()
+        try:
+            copy = article("https://b.example/9", "b", one_sentence_changed(WIRE))
+            assert store.save(copy, drop_duplicates=True).outcome == SPOOLED
+        finally:
+            lock.release()
+        assert store.retry() and store.counts.outcomes == {"duplicate": 1}
+        live = store.save(article("https://c.example/5", "c", one_sentence_changed(WIRE)), drop_duplicates=True)
+        assert live.outcome == "duplicate" and live.duplicate_of == "https://a.example/1"
+    docs = stored_docs(db)
+    assert [d["url"] for d in docs] == ["https://a.example/1"]
+    assert all("_drop_duplicates" not in d for d in docs)

@@ -7,6 +7,7 @@ a live crawl produce the same result.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urljoin
@@ -239,7 +240,7 @@ class NewsSpider(scrapy.Spider):
             return {}
         try:
             return self.store.known_articles(urls)
-        except (StoreError, PyMongoError) as exc:
+        except (StoreError, PyMongoError, sqlite3.Error, OSError) as exc:  # an outage: fetch them all
             self.record_error("store", f"cannot check stored articles: {exc}")
             return {}
 
