@@ -18,8 +18,9 @@ from scrapy.utils.misc import load_object
 from crawler import logmask
 from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
 from crawler.encoding import decode_page
+from crawler.history import history
 from crawler.items import RawPage
-from crawler.query import find_articles, get_article, iso, known_urls, public
+from crawler.query import find_articles, get_article, iso, public, stored_urls
 from crawler.spool import Spool, spool_dir
 from crawler.store import (
     Store,
@@ -371,14 +372,23 @@ def _print_articles(articles: Iterable[dict[str, Any]], fmt: str) -> None:
 
 
 def cmd_article(args: argparse.Namespace) -> int:
+    ref = args.ref
+    try:  # the owning site's canonical form also finds http/www/amp. spellings of the URL
+        owner = next((s for s in _sites(args).values() if s.owns(ref)), None)
+    except ConfigError:
+        owner = None
     with _store(args) as store:
-        doc = get_article(store, args.ref)
+        doc = (get_article(store, owner.canonical(ref)) if owner else None) or get_article(store, ref)
         if doc is None:
             raise CliError(f"no stored article {args.ref!r}", 1)
+        if args.versions:
+            return _print_versions(doc, history(store, doc), args.format)
         art = public(doc)
-        known = known_urls(store, [link["url"] for link in art["read_also"]])
+        known = stored_urls(store, [link["url"] for link in art["read_also"]])
     for link in art["read_also"]:
         link["stored"] = link["url"] in known
+        if known.get(link["url"], link["url"]) != link["url"]:
+            link["stored_as"] = known[link["url"]]
     if args.format == "json":
         print(json.dumps(art, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -390,13 +400,35 @@ def cmd_article(args: argparse.Namespace) -> int:
             print(f"{label}: {', '.join(value) if isinstance(value, list) else value}")
     print(f"version {art['version']} · first seen {art['first_seen']} · last seen {art['last_seen']}"
           + (f" · duplicate of {art['duplicate_of']}" if art["duplicate_of"] else ""))
+    if doc.get("aliases"):
+        print(f"also reached as: {', '.join(doc['aliases'])}")
     print()
     print(art["body"])
     if art["read_also"]:
         print("\nread also:")
         for link in art["read_also"]:
-            mark = "stored" if link["stored"] else "not crawled"
+            mark = "not crawled"
+            if link["stored"]:
+                mark = f"stored as {link['stored_as']}" if link.get("stored_as") else "stored"
             print(f"  - {link['title']}  <{link['url']}>  [{mark}]")
+    return EXIT_OK
+
+
+def _print_versions(doc: dict[str, Any], changes: list[Any], fmt: str) -> int:
+    if fmt == "json":
+        print(json.dumps({"url": doc["url"], "version": doc.get("version"),
+                          "changes": [vars(c) for c in changes]}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(doc.get("title") or "")
+    print(f"{doc['url']} · version {doc.get('version')} · "
+          f"{len(changes)} edit{'s' if len(changes) != 1 else ''} seen")
+    for change in changes:
+        print(f"\nv{change.old} → v{change.new} · stored {change.replaced} · changed: "
+              f"{', '.join(change.changed)}")
+        for key, (old, new) in change.fields.items():
+            print(f"  {key}: {old} → {new}")
+        if change.diff:
+            print(change.diff)
     return EXIT_OK
 
 
@@ -577,6 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("article", parents=[common], help="one article with its read-also links")
     p.add_argument("ref", metavar="URL_OR_ID")
+    p.add_argument("--versions", action="store_true", help="its edit history, with a diff of each edit")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_article)
 

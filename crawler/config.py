@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.urls import canonical_url, origin_of
+
 BUILTIN_SITES_DIR = Path(__file__).parent / "sites"
 SELECTOR_FIELDS = frozenset(
     {
@@ -89,6 +91,11 @@ class SiteConfig:
     obey_robots: bool = True  # False only by an explicit opt-out in the config, logged per crawl
     selectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
     layouts: tuple[Layout, ...] = ()
+    # scheme://host[:port] every spelling of this site's URLs is rewritten to.
+    canonical_origin: str = ""
+    # Seconds after publication during which stored articles are rechecked (conditional GET).
+    recheck_window: int = 48 * 3600
+    drop_duplicates: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -101,6 +108,10 @@ class SiteConfig:
     def schedule_seconds(self) -> int | None:
         """Interval length in seconds, or None when the schedule is a cron expression."""
         return interval_seconds(self.schedule)
+
+    def canonical(self, url: str, base: str | None = None) -> str:
+        """:func:`crawler.urls.canonical_url` with this site's preferred origin."""
+        return canonical_url(url, base, origin=self.canonical_origin or None)
 
     def is_article_url(self, url: str) -> bool:
         if self.article_urls:
@@ -141,6 +152,7 @@ _KNOWN_KEYS = {
     "name", "title", "start_urls", "feeds", "sitemaps", "article_urls", "follow", "render",
     "wait_for", "render_timeout", "schedule", "timezone", "language", "allowed_domains",
     "read_also_depth", "max_pages", "selectors", "layouts", "max_duration", "obey_robots",
+    "canonical_origin", "recheck_window", "drop_duplicates",
 }
 _LAYOUT_KEYS = {"name", "since", "until", "selectors"}
 
@@ -246,6 +258,8 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
         raise ConfigError(path, "timezone", f"unknown time zone {timezone!r}") from exc
 
     render_pages = _render_pages(path, data.get("render", False))
+    if not isinstance(data.get("drop_duplicates", False), bool):
+        raise ConfigError(path, "drop_duplicates", "must be true or false")
     if not isinstance(data.get("obey_robots", True), bool):
         raise ConfigError(path, "obey_robots", "must be true or false")
     for key, default in (("read_also_depth", 1), ("max_pages", 0)):
@@ -269,6 +283,19 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     language = data.get("language", "ar")
     if not isinstance(language, str):
         raise ConfigError(path, "language", "must be a language code such as 'ar'")
+    origin = data.get("canonical_origin", "")
+    if origin:
+        parts = urlsplit(origin) if isinstance(origin, str) else None
+        if not parts or parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+            raise ConfigError(path, "canonical_origin", "must be scheme://host such as 'https://www.example.com'")
+        origin = origin_of(origin)
+    else:
+        # The first entry point says which scheme and host the site is reached under.
+        origin = origin_of((feeds + sitemaps + start_urls)[0])
+    recheck = data.get("recheck_window", "48h")
+    if not isinstance(recheck, str) or not (recheck.strip() == "0" or _INTERVAL.match(recheck.strip())):
+        raise ConfigError(path, "recheck_window", "must be an interval such as '48h', '2d' or '0' (never)")
+    recheck_seconds = interval_seconds(recheck.strip()) or 0
     return SiteConfig(
         name=name, path=path, title=title, start_urls=start_urls, feeds=feeds,
         sitemaps=sitemaps, article_urls=_regexes(path, data, "article_urls"),
@@ -279,6 +306,8 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
         allowed_domains=tuple(d.lower() for d in domains),
         read_also_depth=data.get("read_also_depth", 1), max_pages=data.get("max_pages", 0),
         obey_robots=data.get("obey_robots", True), selectors=selectors, layouts=layouts,
+        canonical_origin=origin, recheck_window=recheck_seconds,
+        drop_duplicates=data.get("drop_duplicates", False),
     )
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from crawler.spool import ReplayResult, Spool, spool_dir
 from crawler.store import (
+    DROP_DUPLICATES_KEY,
+    SaveResult,
     Store,
     StoreError,
     StoreUnavailable,
@@ -70,23 +72,27 @@ class FailoverStore:
         self.spool.remove_stray_progress()
         return self.retry(strict=True)
 
-    def save(self, doc: dict[str, Any], now: datetime | None = None) -> str:
-        """"new" / "updated" / "unchanged" when stored, "spooled" when it waits on disk.
-        Raises RejectedDocument for a document the database will never take and OSError when
-        even the spool cannot be written."""
+    def save(self, doc: dict[str, Any], now: datetime | None = None,
+             drop_duplicates: bool = False) -> SaveResult:
+        """The ``SaveResult`` of ``Store.save_article`` when stored (outcome "new" /
+        "updated" / "unchanged" / "alias" / "duplicate"), outcome "spooled" when it waits on
+        disk. ``drop_duplicates`` travels with a spooled document (as a transient key that
+        ``save_article`` pops), so the replay honours it. Raises RejectedDocument for a
+        document the database will never take and OSError when even the spool cannot be
+        written."""
         now = now or utcnow()
         if self.store is not None and not self.backlog:
             try:
-                return self.store.save_article(doc, now).outcome
+                return self.store.save_article(dict(doc), now, drop_duplicates=drop_duplicates)
             except Exception as exc:
                 if not is_outage(exc):
                     self.counts.rejected += 1
                     raise RejectedDocument(mask_secrets(f"{doc.get('url')}: {exc}")) from exc
                 self._down(exc)
-        self.spool.append(doc, now)
+        self.spool.append({**doc, DROP_DUPLICATES_KEY: True} if drop_duplicates else doc, now)
         self.counts.spooled += 1
         self.backlog = True
-        return SPOOLED
+        return SaveResult(SPOOLED, None)
 
     def retry(self, strict: bool = False) -> bool:
         """Reopen the database if needed and replay the spool; True when it is all stored.

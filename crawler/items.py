@@ -58,3 +58,6 @@ class Article(scrapy.Item):
     fingerprint = scrapy.Field()
     duplicate_of = scrapy.Field()
     cluster_id = scrapy.Field()
+    aliases = scrapy.Field()      # other canonical URLs the same article was reached under
+    minhash = scrapy.Field()      # near-duplicate signature (crawler.neardup)
+    lsh = scrapy.Field()          # its LSH band keys, indexed in the store

@@ -18,7 +18,7 @@ from crawler.urls import canonical_url
 PUBLIC_FIELDS = (
     "url", "site", "title", "published", "modified", "authors", "source", "tags", "summary",
     "section", "image", "language", "body", "read_also", "first_seen", "last_seen", "version",
-    "duplicate_of",
+    "duplicate_of", "cluster_id",
 )
 _LIST_FIELDS = {"authors", "tags", "read_also"}
 
@@ -70,13 +70,16 @@ def get_article(store: Store, ref: str) -> dict[str, Any] | None:
             return store.articles.find_one({"_id": ObjectId(ref)})
         except InvalidId:
             return None
-    return store.articles.find_one({"url": ref}) or store.articles.find_one(
-        {"url": canonical_url(ref)}
-    )
+    known = store.known_articles(list(dict.fromkeys([ref, canonical_url(ref)])))
+    return store.articles.find_one({"url": next(iter(known.values()))["url"]}) if known else None
 
 
 def known_urls(store: Store, urls: list[str]) -> set[str]:
     """Which of these URLs are stored articles (read-also targets already crawled)."""
-    if not urls:
-        return set()
-    return {d["url"] for d in store.articles.find({"url": {"$in": urls}}, {"url": 1})}
+    return set(stored_urls(store, urls))
+
+
+def stored_urls(store: Store, urls: list[str]) -> dict[str, str]:
+    """The stored article's URL for each of these URLs that is known — another URL when it
+    was reached under an alias (an AMP page, a short link)."""
+    return {url: doc["url"] for url, doc in store.known_articles(urls).items()}

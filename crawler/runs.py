@@ -90,6 +90,10 @@ def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
             "duplicate": stats.get("rasd/duplicates", 0),
         },
         "parse_failures": prefixed("rasd/parse_failures/"),
+        # Incremental crawling (issue 4): article links found, by what was done about them
+        # (new, changed, recheck, known = stored and skipped), and rechecks answered 304.
+        "discovered": prefixed("rasd/discovered/"),
+        "not_modified": stats.get("rasd/not_modified", 0),
         "read_also_links": stats.get("rasd/read_also_links", 0),
         "errors": prefixed("rasd/errors/"),
         "error_count": stats.get("rasd/errors", 0),
@@ -102,8 +106,11 @@ def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def articles_seen(run: dict[str, Any]) -> int:
-    """Articles the run found, stored or spooled (a database outage is no quiet site)."""
-    return sum((run.get("articles") or {}).values()) + (run.get("spooled") or 0)
+    """Articles the run found: stored, refreshed or spooled ones (a database outage is no
+    quiet site), plus known ones an incremental run rightly did not fetch again (skipped,
+    or answered 304)."""
+    skipped = (run.get("discovered") or {}).get("known", 0) + run.get("not_modified", 0)
+    return sum((run.get("articles") or {}).values()) + (run.get("spooled") or 0) + skipped
 
 
 def public_run(doc: dict[str, Any]) -> dict[str, Any]:

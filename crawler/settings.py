@@ -48,5 +48,6 @@ RASD_RUN_ID = None        # run record id assigned by the scheduler; None = a ne
 # Pages rendered at once per site that has `render = true` (each is a Chromium tab); kept
 # apart from CONCURRENT_REQUESTS_PER_DOMAIN because a tab costs far more than a request.
 RASD_RENDER_CONCURRENCY = 4
+RASD_INCREMENTAL = True   # skip stored articles unless changed or due a recheck (crawler.incremental)
 RASD_SPOOL = None         # spool folder for articles the database could not take; None = default
 RASD_STORE_RETRY_INTERVAL = 30.0  # seconds between attempts to bring a failed database back

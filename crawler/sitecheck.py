@@ -145,6 +145,8 @@ def check_settings(settings: Settings) -> Settings:
     settings.set("ITEM_PIPELINES", {path: (i + 1) * 100 for i, path in enumerate(OFFLINE_STAGES)},
                  priority="cmdline")
     settings.set("EXTENSIONS", {"crawler.progress.Progress": None}, priority="cmdline")
+    # A check always fetches its article, stored or not, and opens no database.
+    settings.set("RASD_INCREMENTAL", False, priority="cmdline")
     return settings
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,8 @@ import pymongo
 from bson.errors import BSONError
 from platformdirs import user_data_path
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
+
+from crawler import neardup
 
 DB_NAME = "rasd"
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
@@ -40,6 +43,10 @@ _SECRET_PATH = re.compile(
 _OUTAGE_ERRORS = (ConnectionFailure, sqlite3.Error, OSError)
 # A path that can never work (a file where a folder must be): the user must fix it.
 _CONFIG_OS_ERRORS = (NotADirectoryError, IsADirectoryError, FileExistsError)
+
+
+# Transient document key: ``save_article`` pops it and treats it as ``drop_duplicates=True``.
+DROP_DUPLICATES_KEY = "_drop_duplicates"
 
 
 class StoreError(RuntimeError):
@@ -112,10 +119,49 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+# A refetched article whose value of one of these changed becomes a new version.
+VERSIONED_FIELDS = ("title", "body", "published", "modified")
+# What the database keeps of an article's text and dates for each earlier version.
+_VERSION_SNAPSHOT = (*VERSIONED_FIELDS, "fingerprint", "fetched_at", "version")
+# Read by the spider to decide whether (and how) to refetch a known article.
+_KNOWN_FIELDS = {"url": 1, "aliases": 1, "published": 1, "modified": 1, "first_seen": 1,
+                 "last_seen": 1, "fetched_at": 1, "headers": 1, "version": 1}
+# Read from near-duplicate candidates.
+_CANDIDATE_FIELDS = {"url": 1, "minhash": 1, "published": 1, "first_seen": 1, "duplicate_of": 1,
+                     "cluster_id": 1}
+MAX_CANDIDATES = 50
+# Set when an article is first stored and kept through refetches.
+_IDENTITY = ("_id", "url", "aliases", "first_seen", "duplicate_of", "cluster_id", "version",
+             "duplicate_similarity")
+
+
 @dataclass
 class SaveResult:
-    outcome: str  # "new" | "updated" | "unchanged"
+    """``outcome`` is one of:
+
+    new: a new article (possibly flagged ``duplicate_of`` an earlier copy);
+    updated: a known article whose text, title or dates changed (a version was kept);
+    unchanged: a known article, nothing changed;
+    alias: same content as a stored article of the same site under another URL, recorded
+    as that article's alias;
+    duplicate: a near-duplicate not stored because the site sets ``drop_duplicates``.
+    """
+
+    outcome: str
     doc_id: Any
+    duplicate_of: str | None = None
+    changed: tuple[str, ...] = ()
+
+
+@dataclass
+class Match:
+    """The stored article a new one duplicates."""
+
+    url: str             # the matched article
+    root: str            # canonical URL of the earliest copy
+    cluster_id: str
+    similarity: float
+    earlier: bool        # whether the new article was published before the root
 
 
 class Store:
@@ -142,6 +188,7 @@ class Store:
             self.runs = self.db["runs"]
             self.leases = self.db["leases"]
             self.site_health = self.db["site_health"]
+            self.versions = self.db["article_versions"]
             self._ensure_indexes()
         except (PyMongoError, sqlite3.Error, OSError, ValueError) as exc:
             outage = isinstance(exc, _OUTAGE_ERRORS) and not isinstance(exc, _CONFIG_OS_ERRORS)
@@ -153,6 +200,10 @@ class Store:
         self.articles.create_index([("site", 1), ("published", -1)])
         self.articles.create_index([("published", -1)])
         self.articles.create_index("fingerprint")
+        self.articles.create_index("aliases")
+        self.articles.create_index("lsh")
+        self.articles.create_index("cluster_id")
+        self.versions.create_index([("article_id", 1), ("version", 1)], unique=True)
         self.runs.create_index([("site", 1), ("started", -1)])
         self.runs.create_index([("started", -1)])
         self.leases.create_index("site", unique=True)
@@ -168,28 +219,160 @@ class Store:
 
     # --- writing -------------------------------------------------------------------------
 
-    def save_article(self, doc: dict[str, Any], now: datetime | None = None) -> SaveResult:
-        """Insert a new article or refresh a known one; the content fingerprint decides
-        between "updated" and "unchanged". Retries once on a unique-index race with another
-        process, as MongoDB itself can raise DuplicateKeyError for concurrent upserts."""
+    def save_article(
+        self, doc: dict[str, Any], now: datetime | None = None, drop_duplicates: bool = False
+    ) -> SaveResult:
+        """Insert a new article or refresh a known one — the single write entry point.
+
+        A known URL (or alias) whose text, title or dates changed keeps its previous
+        version in ``article_versions``. An unknown URL is checked against stored articles:
+        the same content on the same site makes it an alias; the same or nearly the same
+        content elsewhere (MinHash LSH) marks it ``duplicate_of`` the earliest copy, in the
+        same cluster. Retries once on a unique-index race with another process, as MongoDB
+        itself can raise DuplicateKeyError for concurrent upserts."""
         now = now or utcnow()
+        # A transient flag carried in the document, so that an article spooled during an
+        # outage keeps its site's setting when it is replayed (see crawler.failover).
+        if doc.pop(DROP_DUPLICATES_KEY, False):
+            drop_duplicates = True
         for attempt in range(2):
-            existing = self.articles.find_one({"url": doc["url"]}, {"fingerprint": 1, "version": 1})
-            if existing is None:
-                new = {**doc, "first_seen": now, "last_seen": now, "version": 1}
-                try:
-                    return SaveResult("new", self.articles.insert_one(new).inserted_id)
-                except DuplicateKeyError:
-                    if attempt:
-                        raise
-                    continue
-            if existing.get("fingerprint") == doc.get("fingerprint"):
-                self.articles.update_one({"_id": existing["_id"]}, {"$set": {"last_seen": now}})
-                return SaveResult("unchanged", existing["_id"])
-            fields = {k: v for k, v in doc.items() if k not in ("first_seen", "_id")}
-            self.articles.update_one(
-                {"_id": existing["_id"]},
-                {"$set": {**fields, "last_seen": now}, "$inc": {"version": 1}},
-            )
-            return SaveResult("updated", existing["_id"])
+            existing = self._find_by_url(doc["url"], doc.get("aliases") or ())
+            try:
+                if existing is not None:
+                    return self._refresh(existing, doc, now)
+                return self._insert(doc, now, drop_duplicates)
+            except DuplicateKeyError:
+                if attempt:
+                    raise
         raise AssertionError("unreachable")
+
+    def _find_by_url(self, url: str, aliases: Any = ()) -> dict[str, Any] | None:
+        urls = list(dict.fromkeys([url, *aliases]))
+        return self.articles.find_one({"url": url}) or self.articles.find_one(
+            {"$or": [{"url": {"$in": urls}}, {"aliases": {"$in": urls}}]}
+        )
+
+    def _refresh(self, existing: dict[str, Any], doc: dict[str, Any], now: datetime) -> SaveResult:
+        new_aliases = [a for a in [doc["url"], *(doc.get("aliases") or ())]
+                       if a != existing["url"] and a not in (existing.get("aliases") or ())]
+        from_feed = {f for f, layer in (doc.get("extraction") or {}).items() if layer == "feed"}
+        changed = tuple(
+            f for f in VERSIONED_FIELDS
+            # A field the refetch did not find is not a change, nor is a date only the feed or
+            # sitemap gave (another discovery path may word it differently): edits are the page's.
+            if doc.get(f) is not None and f not in from_feed
+            and _comparable(doc.get(f)) != _comparable(existing.get(f))
+        )
+        # Whatever is not the article's identity is refreshed: validators for the next
+        # conditional GET, read-also links, the fetch time.
+        fields = {k: v for k, v in doc.items() if k not in _IDENTITY}
+        update: dict[str, Any] = {"$set": {"last_seen": now}}
+        if new_aliases:
+            update["$addToSet"] = {"aliases": {"$each": new_aliases}}
+        if not changed:
+            update["$set"].update({k: v for k, v in fields.items() if k not in VERSIONED_FIELDS})
+            self.articles.update_one({"_id": existing["_id"]}, update)
+            return SaveResult("unchanged", existing["_id"], existing.get("duplicate_of"))
+        version = existing.get("version") or 1
+        snapshot = {k: existing.get(k) for k in _VERSION_SNAPSHOT}
+        snapshot["version"] = version
+        try:
+            self.versions.insert_one({
+                "article_id": existing["_id"], "url": existing["url"], "version": version,
+                "replaced": now, "changed": list(changed), "previous": snapshot,
+            })
+        except DuplicateKeyError:
+            # Another process saved this version of the article first; its refresh wins.
+            return SaveResult("unchanged", existing["_id"], existing.get("duplicate_of"))
+        if "modified" not in changed:
+            # The edit itself is the evidence of a modification the page did not date.
+            fields["modified"] = doc.get("modified") or doc.get("fetched_at") or now
+        update["$set"].update(fields)
+        update["$inc"] = {"version": 1}
+        self.articles.update_one({"_id": existing["_id"], "version": existing.get("version")}, update)
+        return SaveResult("updated", existing["_id"], existing.get("duplicate_of"), changed)
+
+    def _insert(self, doc: dict[str, Any], now: datetime, drop_duplicates: bool) -> SaveResult:
+        same = self._same_content(doc)
+        if same is not None:
+            self.articles.update_one({"_id": same["_id"]}, {"$addToSet": {"aliases": doc["url"]},
+                                                            "$set": {"last_seen": now}})
+            return SaveResult("alias", same["_id"], same["url"])
+        match = self.find_near_duplicate(doc)
+        if match is not None and drop_duplicates:
+            # Remember the URL so the next crawl does not fetch the dropped copy again.
+            self.articles.update_one({"url": match.url}, {"$addToSet": {"aliases": doc["url"]}})
+            return SaveResult("duplicate", None, match.root)
+        new = {**doc, "first_seen": now, "last_seen": now, "version": 1,
+               "duplicate_of": None, "cluster_id": uuid.uuid4().hex}
+        if match is not None:
+            new["cluster_id"] = match.cluster_id
+            new["duplicate_similarity"] = round(match.similarity, 3)
+            if match.earlier:
+                # The new article is the earliest copy: every copy now points to it.
+                self.articles.update_many({"cluster_id": match.cluster_id},
+                                          {"$set": {"duplicate_of": doc["url"]}})
+            else:
+                new["duplicate_of"] = match.root
+        inserted = self.articles.insert_one(new).inserted_id
+        return SaveResult("new", inserted, new["duplicate_of"])
+
+    def _same_content(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        """A stored article of the same site with exactly this text (fingerprint)."""
+        if not doc.get("fingerprint") or not doc.get("minhash"):
+            return None  # too short to call two pages the same article
+        return self.articles.find_one({"fingerprint": doc["fingerprint"], "site": doc.get("site")},
+                                      {"url": 1})
+
+    def find_near_duplicate(self, doc: dict[str, Any]) -> Match | None:
+        """The most similar stored article sharing an LSH band with ``doc``, if it is at
+        least :data:`crawler.neardup.THRESHOLD` similar; one indexed query."""
+        if not doc.get("lsh") or not doc.get("minhash"):
+            return None
+        best, best_sim = None, 0.0
+        query = {"lsh": {"$in": list(doc["lsh"])}, "url": {"$ne": doc["url"]}}
+        for cand in self.articles.find(query, _CANDIDATE_FIELDS).limit(MAX_CANDIDATES):
+            sim = neardup.similarity(doc["minhash"], cand.get("minhash") or b"")
+            if sim > best_sim or (sim == best_sim and best is not None and _earlier(cand, best)):
+                best, best_sim = cand, sim
+        if best is None or best_sim < neardup.THRESHOLD:
+            return None
+        root_url = best.get("duplicate_of") or best["url"]
+        root = best if root_url == best["url"] else (
+            self.articles.find_one({"url": root_url}, _CANDIDATE_FIELDS) or best)
+        return Match(url=best["url"], root=root_url, cluster_id=best.get("cluster_id") or uuid.uuid4().hex,
+                     similarity=best_sim, earlier=_earlier(doc, root))
+
+    # --- reading for the crawler -----------------------------------------------------------
+
+    def known_articles(self, urls: list[str]) -> dict[str, dict[str, Any]]:
+        """Stored articles for these URLs (by URL or alias), keyed by the URL asked for."""
+        if not urls:
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        query = {"$or": [{"url": {"$in": urls}}, {"aliases": {"$in": urls}}]}
+        for doc in self.articles.find(query, _KNOWN_FIELDS):
+            for url in (doc["url"], *(doc.get("aliases") or ())):
+                out[url] = doc
+        return {u: out[u] for u in urls if u in out}
+
+    def article_versions(self, article_id: Any) -> list[dict[str, Any]]:
+        return list(self.versions.find({"article_id": article_id}).sort("version", 1))
+
+
+def _comparable(value: Any) -> Any:
+    """Datetimes compare by instant whether or not the store gave them back aware."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _when(doc: dict[str, Any]) -> datetime | None:
+    value = doc.get("published") or doc.get("first_seen")
+    return _comparable(value) if isinstance(value, datetime) else None
+
+
+def _earlier(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether ``a`` was published strictly before ``b`` (unknown dates are never earlier)."""
+    wa, wb = _when(a), _when(b)
+    return wa is not None and wb is not None and wa < wb

@@ -14,30 +14,62 @@ _TRACKING = re.compile(
     r"|_ga|_gl|ref_src|ref_url|cmpid|ito|at_\w+|__twitter_impression|share|s_cid|ncid|sr_share)$",
     re.IGNORECASE,
 )
+# Query switches that only select the AMP rendering of the same page (?amp, ?amp=1,
+# ?outputType=amp): the page without them is the canonical one.
+_AMP_SWITCH = re.compile(r"^(amp|outputtype)$", re.IGNORECASE)
 _SAFE_PATH = "/%:@!$&'()*+,;=-._~"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Host prefixes under which sites serve the same pages: www. and AMP hosts (amp.).
+_HOST_VARIANTS = ("www.", "amp.")
 
 
-def canonical_url(url: str, base: str | None = None) -> str:
-    """Lower-case scheme/host, no fragment, no tracking parameters, sorted query.
+def canonical_url(url: str, base: str | None = None, origin: str | None = None) -> str:
+    """Lower-case scheme/host, no fragment, no tracking or AMP-switch parameters, sorted query.
 
     Non-ASCII paths are percent-encoded the same way every time, so a link written with
-    raw Arabic letters and one written percent-encoded compare equal.
+    raw Arabic letters and one written percent-encoded compare equal. ``origin`` is the
+    site's preferred ``scheme://host[:port]``: http/https, www/non-www and amp. variants
+    of that host are rewritten to it, so every spelling of a site's URL compares equal.
     """
     if base:
         url = urljoin(base, url.strip())
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower() or "http"
     host = (parts.hostname or "").lower().rstrip(".")
-    port = parts.port
-    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+    port = _port(scheme, parts.port)
+    if origin:
+        scheme, host, port = _unify(scheme, host, port, origin)
+    if port:
         host = f"{host}:{port}"
     path = quote(unquote(parts.path), safe=_SAFE_PATH) or "/"
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not (_TRACKING.match(k) or (_AMP_SWITCH.match(k) and v.lower() in ("", "1", "true", "amp")))
     ]
     return urlunsplit((scheme, host, path, urlencode(sorted(query), doseq=True), ""))
 
 
+def _port(scheme: str, port: int | None) -> int | None:
+    """The port when it is not the scheme's default (so http://h:80 equals http://h)."""
+    return None if port == _DEFAULT_PORTS.get(scheme) else port
+
+
+def bare_host(host: str) -> str:
+    """Host without www./amp. prefixes: the same site whichever variant a link uses."""
+    host = host.lower()
+    while host.startswith(_HOST_VARIANTS):
+        host = host.split(".", 1)[1]
+    return host
+
+
+def _unify(scheme: str, host: str, port: int | None, origin: str) -> tuple[str, str, int | None]:
+    want = urlsplit(origin)
+    want_scheme = want.scheme.lower()
+    want_host = (want.hostname or "").lower()
+    want_port = _port(want_scheme, want.port)
+    if bare_host(host) != bare_host(want_host) or port != want_port:
+        return scheme, host, port
+    return want_scheme, want_host, want_port
 def is_valid_url(url: str) -> bool:
     """An absolute http(s) URL that canonical_url can take: pages carry broken links
     (a port of Arabic words, an unclosed IPv6 bracket) on which urllib raises."""
@@ -63,3 +95,9 @@ def same_site_host(url: str) -> str:
     """Host without a leading www., for comparing which site a URL belongs to."""
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, in canonical spelling."""
+    parts = urlsplit(canonical_url(url))
+    return f"{parts.scheme}://{parts.netloc}"

@@ -8,6 +8,7 @@ from scrapy.crawler import Crawler
 
 from crawler.config import SiteConfig, load_sites
 from crawler.errors import record_error
+from crawler.urls import canonical_url
 
 
 class Stage:
@@ -24,6 +25,11 @@ class Stage:
 
     def site(self, item: Any) -> SiteConfig | None:
         return self.sites.get(item.get("site"))
+
+    def canonical(self, item: Any, url: str) -> str:
+        """The canonical form of a URL met on this item's page, with its site's origin."""
+        site = self.site(item)
+        return site.canonical(url) if site else canonical_url(url)
 
     def inc(self, key: str, count: int = 1) -> None:
         if self.crawler is not None and self.crawler.stats is not None:

@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 from crawler.arabic import script_language
 from crawler.extract import extract_article
 from crawler.items import Article
-from crawler.urls import canonical_url, is_valid_url
+from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
 _CARRIED = ("url", "final_url", "site", "status", "fetched_at", "headers", "depth", "hints")
@@ -23,9 +23,17 @@ class ParsePipeline(Stage):
         fields = extract_article(raw["html"], raw.get("final_url") or raw["url"], site)
         article = Article({k: raw.get(k) for k in _CARRIED if raw.get(k) is not None})
 
+        # The page's own canonical URL (how AMP variants and tracking links are unified);
+        # every other URL it was reached under is kept as an alias, so it is not fetched again.
         canonical = fields.pop("canonical", None)
+        reached = {article["url"]}
+        if raw.get("final_url") and is_valid_url(raw["final_url"]):
+            reached.add(self.canonical(raw, raw["final_url"]))
         if canonical and is_valid_url(canonical) and (site is None or site.owns(canonical)):
-            article["url"] = canonical_url(canonical)
+            article["url"] = self.canonical(raw, canonical)
+        aliases = sorted(reached - {article["url"]})
+        if aliases:
+            article["aliases"] = aliases
         fields["published_raw"] = fields.pop("published", None)
         fields["modified_raw"] = fields.pop("modified", None)
         for key, value in fields.items():

@@ -9,20 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.signals import read_also_found
-from crawler.urls import canonical_url, is_valid_url
+from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
 
 class ReadAlsoPipeline(Stage):
     def process_item(self, item: Any) -> Any:
-        own = {canonical_url(item["url"])}
+        own = {self.canonical(item, item["url"]),
+               *(self.canonical(item, u) for u in item.get("aliases") or ())}
         if item.get("final_url"):
-            own.add(canonical_url(item["final_url"]))
+            own.add(self.canonical(item, item["final_url"]))
         links, seen = [], set(own)
         for link in item.get("read_also") or []:
             if not is_valid_url(link["url"]):
                 continue
-            url = canonical_url(link["url"])
+            url = self.canonical(item, link["url"])
             if url in seen:
                 continue
             seen.add(url)

@@ -77,8 +77,10 @@ class StorePipeline(Stage):
                            "(see `rasd spool`)", waiting, self.store.spool.directory)
 
     def process_item(self, item: Any) -> Any:
+        site = self.site(item)
         try:
-            outcome = self.store.save(to_document(item))
+            result = self.store.save(to_document(item),
+                                     drop_duplicates=bool(site and site.drop_duplicates))
         except RejectedDocument as exc:
             self.error("store_rejected", str(exc))
             raise DropItem(f"the database rejected {item['url']}") from exc
@@ -90,10 +92,15 @@ class StorePipeline(Stage):
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_and_spool_unavailable"))
             raise DropItem(f"neither the database nor the spool can take {item['url']}") from exc
         self._publish()
-        if outcome != SPOOLED:
-            self.inc(f"articles_{outcome}")
+        if result.outcome != SPOOLED:
+            self.inc(f"articles_{result.outcome}")
+            if result.outcome in ("alias", "duplicate") or (result.outcome == "new" and result.duplicate_of):
+                self.inc("duplicates")
+            if result.outcome == "updated":
+                self.inc("versions")
         if self.crawler is not None and self.crawler.settings.getbool("RASD_PROGRESS"):
-            logger.info("%s %s %s", outcome, item["site"], item["url"])
+            note = f" (duplicate of {result.duplicate_of})" if result.duplicate_of else ""
+            logger.info("%s %s %s%s", result.outcome, item["site"], item["url"], note)
         return item
 
     def _publish(self) -> None:

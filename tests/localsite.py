@@ -5,19 +5,22 @@ Pages follow the seed article's shape (headline, "تاريخ النشر:" line, 
 in the menus, sidebars and footers real portals have. Listing pages with pagination, an RSS
 feed and a Google News sitemap (behind a sitemap index) lead to the articles.
 
-The server counts requests per path so tests can prove what was (not) fetched, and the site
-is mutable: tests publish and edit articles between crawls.
+The server counts requests per path so tests can prove what was (not) fetched, answers
+conditional GETs (ETag / Last-Modified → 304) like a real web server, and the site is
+mutable: tests publish and edit articles between crawls. Every article also has an AMP
+variant under /amp/news/<id> whose <link rel=canonical> points at the article.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -43,6 +46,10 @@ MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "Au
 def ordinal(day: int) -> str:
     suffix = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
+
+
+def date_line(when: datetime) -> str:
+    return f"{ordinal(when.day)}, {MONTHS_EN[when.month - 1]} {when.year} GMT"
 
 
 @dataclass
@@ -93,6 +100,7 @@ class NewsSite:
         for i in range(n):
             self.stories[i] = make_story(i, self.now, total=n)
         self.base = ""
+        self.extra_links: list[str] = []  # hrefs added to every listing page ("trending")
 
     # --- mutation for tests ---
     def publish(self, count: int = 1) -> list[Story]:
@@ -104,10 +112,14 @@ class NewsSite:
             self.stories[s.id] = s
         return new
 
-    def edit(self, story_id: int, paragraph: str) -> None:
+    def edit(self, story_id: int, paragraph: str, when: datetime | None = None) -> None:
+        """Add a paragraph; the edit is dated when it happens (now, unless ``when`` is
+        given), however old the story is — as newsrooms do, and as sitemaps then say."""
         story = self.stories[story_id]
         story.paragraphs = [*story.paragraphs, paragraph]
-        story.modified = self.now + timedelta(days=1)
+        # Whole seconds, as sitemaps print them, rounded up so the edit is never dated
+        # before it happened.
+        story.modified = when or (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
 
     # --- pages ---
     def ordered(self) -> list[Story]:
@@ -128,9 +140,31 @@ class NewsSite:
 <footer><p>جميع الحقوق محفوظة © {self.name} 2023</p><a href="/about">من نحن</a></footer>
 </body></html>"""
 
+    def story_at(self, path: str) -> Story | None:
+        parts = unquote(urlsplit(path).path).split("/")
+        if parts[1:2] == ["amp"]:
+            parts = parts[1:]
+        if len(parts) >= 3 and parts[1] == "news" and parts[2].isdigit():
+            return self.stories.get(int(parts[2]))
+        return None
+
+    def last_modified(self, path: str) -> datetime | None:
+        """What the server sends as Last-Modified for a path (articles only)."""
+        story = self.story_at(path)
+        return (story.modified or story.published) if story else None
+
+    def amp_html(self, s: Story) -> str:
+        body = "".join(f"<p>{html.escape(p)}</p>" for p in s.paragraphs)
+        return f"""<!DOCTYPE html>
+<html amp lang="ar" dir="rtl"><head><meta charset="utf-8">
+<title>{html.escape(s.title)} - {self.name}</title>
+<link rel="canonical" href="{self.base}{s.path}"></head>
+<body><article><h1 class="headline">{html.escape(s.title)}</h1>
+<div class="date">تاريخ النشر: {date_line(s.published)}</div>
+<div class="article-body">{body}</div>
+<p class="source">المصدر: {html.escape(s.source)}</p></article></body></html>"""
+
     def article_html(self, s: Story) -> str:
-        pub = s.published
-        date_line = f"{ordinal(pub.day)}, {MONTHS_EN[pub.month - 1]} {pub.year} GMT"
         body = "".join(f"<p>{html.escape(p)}</p>" for p in s.paragraphs)
         tags = " ".join(f'<a href="/tag/{quote(t)}">{html.escape(t)}</a>' for t in s.tags)
         related = ""
@@ -143,14 +177,15 @@ class NewsSite:
                     if s.modified else "")
         main = f"""<article>
 <h1 class="headline">{html.escape(s.title)}</h1>
-<div class="date">تاريخ النشر: {date_line}</div>{modified}
+<div class="date">تاريخ النشر: {date_line(s.published)}</div>{modified}
 <div class="share"><a href="https://facebook.com/sharer">شارك</a> <a href="https://twitter.com/share">غرد</a></div>
 <div class="article-body">{body}</div>
 <p class="source">المصدر: {html.escape(s.source)}</p>
 <div class="tags">كلمات دلالية: {tags}</div>
 <div class="read-also"><h3>إقرأ أيضاً:</h3>{related}</div>
 </article>"""
-        return self.layout(s.title, main)
+        return self.layout(s.title, main).replace(
+            "</title></head>", f'</title><link rel="canonical" href="{self.base}{s.path}"></head>')
 
     def listing_html(self, page: int) -> str:
         stories = self.ordered()
@@ -161,7 +196,9 @@ class NewsSite:
         )
         pages = (len(stories) + self.per_page - 1) // self.per_page
         nav = f'<a class="next" href="/page/{page + 1}">التالي</a>' if page < pages else ""
-        return self.layout("الرئيسية", f'<section class="listing">{items}</section>{nav}')
+        trending = "".join(f'<a href="{html.escape(h)}">رائج</a> ' for h in self.extra_links)
+        return self.layout("الرئيسية", f'<section class="listing">{items}</section>{nav}'
+                                       f'<div class="trending">{trending}</div>')
 
     def rss(self) -> str:
         items = "".join(
@@ -205,11 +242,10 @@ class NewsSite:
             return 200, "application/xml", self.news_sitemap()
         if path == "/robots.txt":
             return 200, "text/plain", "User-agent: *\nAllow: /\n"
-        parts = path.split("/")
-        if len(parts) >= 3 and parts[1] == "news" and parts[2].isdigit():
-            story = self.stories.get(int(parts[2]))
-            if story:
-                return 200, "text/html; charset=utf-8", self.article_html(story)
+        story = self.story_at(path)
+        if story:
+            page = self.amp_html(story) if path.startswith("/amp/") else self.article_html(story)
+            return 200, "text/html; charset=utf-8", page
         return 404, "text/html; charset=utf-8", self.layout("غير موجود", "<h1>الصفحة غير موجودة</h1>")
 
 
@@ -219,6 +255,7 @@ class SiteServer:
     def __init__(self, site: Any, port: int = 0) -> None:
         self.site = site
         self.hits: dict[str, int] = {}
+        self.served: list[tuple[str, int]] = []  # (path, status) of every response
         self.lock = threading.Lock()
         server = self
 
@@ -234,6 +271,18 @@ class SiteServer:
                 status, ctype, body, *extra = server.site.render(self.path)
                 headers = {"Content-Type": ctype, **(extra[0] if extra else {})}
                 data = body.encode("utf-8") if isinstance(body, str) else body
+                etag = f'"{hashlib.sha1(data).hexdigest()[:16]}"'
+                modified = getattr(server.site, "last_modified", lambda _: None)(self.path)
+                if status == 200 and self._not_modified(etag, modified):
+                    status, data = 304, b""
+                with server.lock:
+                    server.served.append((key, status))
+                if status in (200, 304):
+                    headers.setdefault("ETag", etag)
+                    if modified is not None:
+                        headers.setdefault("Last-Modified", format_datetime(modified, usegmt=True))
+                if status == 304:
+                    headers.pop("Content-Length", None)
                 headers.setdefault("Content-Length", str(len(data)))
                 self.send_response(status)
                 for name, value in headers.items():
@@ -242,6 +291,19 @@ class SiteServer:
                 self.wfile.write(data)
                 if headers.get("Connection") == "close":
                     self.close_connection = True
+
+            def _not_modified(self, etag: str, modified: datetime | None) -> bool:
+                """RFC 9110: If-None-Match decides when present, else If-Modified-Since."""
+                if_none_match = self.headers.get("If-None-Match")
+                if if_none_match is not None:
+                    return etag in [t.strip() for t in if_none_match.split(",")] or if_none_match == "*"
+                since = self.headers.get("If-Modified-Since")
+                if since and modified is not None:
+                    try:
+                        return modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+                    except (TypeError, ValueError):
+                        return False
+                return False
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -269,7 +331,20 @@ class SiteServer:
         self.httpd.server_close()
 
     def article_hits(self) -> int:
-        return sum(n for path, n in self.hits.items() if path.startswith("/news/"))
+        """Requests for article pages (canonical and AMP), whatever the answer."""
+        return sum(n for path, n in self.hits.items() if path.startswith(("/news/", "/amp/")))
+
+    def article_fetches(self) -> list[str]:
+        """Article paths served in full (200), in order; a 304 is not a fetch."""
+        return [p for p, status in self.served if status == 200 and p.startswith(("/news/", "/amp/"))]
+
+    def not_modified(self) -> int:
+        return sum(1 for _, status in self.served if status == 304)
+
+    def reset_counts(self) -> None:
+        with self.lock:
+            self.hits.clear()
+            self.served.clear()
 
 
 APP_JS = r"""

@@ -43,6 +43,7 @@ def main(site: str, runs: int) -> None:
     settings = project_settings(
         RASD_DB=os.environ["RASD_DB"], RASD_SITE_DIRS=os.environ["RASD_SITES"].split(os.pathsep),
         LOG_LEVEL="WARNING", DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False,
+        RASD_INCREMENTAL=False,  # every run renders every article again: browsers are what is tested
     )
     process = AsyncCrawlerProcess(settings)
 

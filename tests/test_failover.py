@@ -22,18 +22,18 @@ def test_outage_then_recovery_keeps_order_and_versions(tmp_path: Path) -> None:
     Store(str(db)).close()
     with FailoverStore(str(db)) as store:
         assert store.open()
-        assert store.save(doc(1)) == "new"
+        assert store.save(doc(1)).outcome == "new"
         lock = WriteLock(db)
         lock.acquire()
         try:
-            assert store.save(doc(2)) == SPOOLED  # waits out SQLite's busy timeout, then spools
-            assert store.save(doc(1, "نص معدل")) == SPOOLED  # an edit, queued behind
+            assert store.save(doc(2)).outcome == SPOOLED  # waits out SQLite's busy timeout, then spools
+            assert store.save(doc(1, "نص معدل")).outcome == SPOOLED  # an edit, queued behind
             assert not store.retry()
         finally:
             lock.release()
-        assert store.save(doc(3)) == SPOOLED  # still behind the backlog until a retry
+        assert store.save(doc(3)).outcome == SPOOLED  # still behind the backlog until a retry
         assert store.retry() and not store.backlog
-        assert store.save(doc(4)) == "new"
+        assert store.save(doc(4)).outcome == "new"
         assert store.counts.replayed == 3 and store.counts.outcomes == {"new": 2, "updated": 1}
         assert store.counts.outages == 1 and store.counts.degraded
     by_url = {d["url"]: d for d in stored_docs(db)}
@@ -48,7 +48,7 @@ def test_rejected_document_does_not_take_the_store_down(tmp_path: Path) -> None:
         bad = {**doc(1), "extra": 2**70}  # BSON has no integer this large
         with pytest.raises(RejectedDocument):
             store.save(bad)
-        assert store.up and store.save(doc(2)) == "new"
+        assert store.up and store.save(doc(2)).outcome == "new"
         # The same document spooled during an outage is skipped at replay, not retried forever.
         store.spool.append(bad, utcnow())
         store.backlog = True
@@ -66,3 +66,29 @@ def test_outage_classification() -> None:
     assert is_outage(DuplicateKeyError("race"))  # a concurrent upsert: retry later
     assert not is_outage(InvalidDocument("bad")) and not is_outage(OverflowError())
     assert not is_outage(WriteError("validator", 121))
+
+
+def test_drop_duplicates_survives_the_spool(tmp_path: Path) -> None:
+    """A site's drop_duplicates travels with an article spooled during an outage: the
+    replay drops the near-duplicate instead of storing it, and the flag is never stored."""
+    from tests.test_dedup_store import WIRE, article, one_sentence_changed
+
+    db = tmp_path / "rasd.db"
+    Store(str(db)).close()
+    with FailoverStore(str(db)) as store:
+        assert store.open()
+        first = store.save(article("https://a.example/1", "a", WIRE), drop_duplicates=True)
+        assert first.outcome == "new"
+        lock = WriteLock(db)
+        lock.acquire()
+        try:
+            copy = article("https://b.example/9", "b", one_sentence_changed(WIRE))
+            assert store.save(copy, drop_duplicates=True).outcome == SPOOLED
+        finally:
+            lock.release()
+        assert store.retry() and store.counts.outcomes == {"duplicate": 1}
+        live = store.save(article("https://c.example/5", "c", one_sentence_changed(WIRE)), drop_duplicates=True)
+        assert live.outcome == "duplicate" and live.duplicate_of == "https://a.example/1"
+    docs = stored_docs(db)
+    assert [d["url"] for d in docs] == ["https://a.example/1"]
+    assert all("_drop_duplicates" not in d for d in docs)

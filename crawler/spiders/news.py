@@ -7,11 +7,14 @@ a live crawl produce the same result.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
+from pymongo.errors import PyMongoError
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -31,13 +34,14 @@ from twisted.web.client import ResponseFailed
 
 from crawler.browser import enable_rendering, render_error_kind, render_meta
 from crawler.config import ConfigError, SiteConfig
-from crawler.discovery import parse_feed, parse_sitemap
+from crawler.discovery import Entry, parse_feed, parse_sitemap
 from crawler.encoding import decode_page, looks_binary, looks_like_html
 from crawler.errors import record_error
+from crawler.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
-from crawler.store import utcnow
-from crawler.urls import canonical_url, is_valid_url
+from crawler.store import Store, StoreError, StoreUnavailable, utcnow
+from crawler.urls import is_valid_url, join_url
 from pipelines.base import sites_for
 
 logger = logging.getLogger(__name__)
@@ -70,8 +74,11 @@ class NewsSpider(scrapy.Spider):
         if not site:
             raise ValueError("the news spider needs a site: scrapy crawl news -a site=NAME")
         self.site_name = site
-        self.article_requests = 0
+        self.requested = 0
+        # Stored articles (or None) for the links of the page being parsed: one query per page.
+        self.looked_up: dict[str, dict[str, Any] | None] = {}
         self.no_browser: str | None = None
+        self.store_problem: str | None = None  # why stored articles cannot be looked up
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -82,13 +89,29 @@ class NewsSpider(scrapy.Spider):
             raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
         spider.site: SiteConfig = sites[spider.site_name]
         spider.allowed_domains = list(spider.site.allowed_domains)
+        # Not allow_domains: Scrapy compares it with host:port, so a site on a non-default
+        # port would yield no links; site.owns() filters by host below.
         spider.links = LinkExtractor(unique=True)
         if spider.site.render:
             spider.no_browser = enable_rendering(crawler, spider.site)
         crawler.signals.connect(spider.on_read_also, signal=read_also_found)
+        spider.store = None
+        if crawler.settings.getbool("RASD_INCREMENTAL", True):
+            try:
+                spider.store = Store(crawler.settings.get("RASD_DB"))
+            except StoreUnavailable as exc:
+                # The database is down: fetch everything, the store pipeline spools it.
+                spider.store_problem = f"cannot check stored articles: {exc}"
+            crawler.signals.connect(spider.close_store, signal=signals.spider_closed)
         return spider
 
+    def close_store(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.store_problem:  # recorded here: stats exist only once the crawl starts
+            self.record_error("store", self.store_problem)
         if self.skipped_without_browser():
             return
         for url in self.site.feeds:
@@ -112,8 +135,7 @@ class NewsSpider(scrapy.Spider):
         entries = parse_feed(response.body)
         if not entries:
             self.record_error("feed", f"no entries in feed {response.url}")
-        for entry in entries:
-            yield from self.article_request(entry.url, response.url, hints=entry.hints)
+        yield from self.article_requests(entries, response.url)
 
     def parse_sitemap(self, response: Response) -> Any:
         sitemap = parse_sitemap(response.body)
@@ -122,48 +144,85 @@ class NewsSpider(scrapy.Spider):
         for child in sitemap.children:
             if self.site.owns(child):
                 yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
-        for entry in sitemap.entries:
-            if not self.site.article_urls or self.site.is_article_url(entry.url):
-                yield from self.article_request(entry.url, response.url, hints=entry.hints)
+        yield from self.article_requests(
+            [e for e in sitemap.entries if not self.site.article_urls or self.site.is_article_url(e.url)],
+            response.url,
+        )
 
     def parse_listing(self, response: Response) -> Any:
         if not isinstance(response, TextResponse):
             return
         depth = response.meta.get("listing_depth", 0)
+        articles = []
         for link in self.links.extract_links(response):
             if not is_valid_url(link.url):
                 continue
-            url = canonical_url(link.url)
+            url = self.site.canonical(link.url)
             if not self.site.owns(url):
                 continue
             if self.site.is_follow_url(url):
                 if depth < MAX_LISTING_DEPTH:
                     yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": depth + 1})
             elif self.site.is_article_url(url):
-                yield from self.article_request(url, response.url)
+                articles.append(Entry(url))
+        yield from self.article_requests(articles, response.url)
+
+    def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
+        """Every article link of one page: one store query for all of them, then
+        :meth:`article_request` for each."""
+        joined = (join_url(referer, e.url) for e in entries)
+        urls = {self.site.canonical(u) for u in joined if u}
+        found = self.known([u for u in urls if self.site.owns(u)])
+        self.looked_up = {u: found.get(u) for u in urls}
+        try:
+            for entry in entries:
+                yield from self.article_request(entry.url, referer, hints=entry.hints, depth=depth)
+        finally:
+            self.looked_up = {}
 
     def article_request(
         self, url: str, referer: str, hints: dict[str, str] | None = None, depth: int = 0
     ) -> Any:
-        url = urljoin(referer, url.strip())
+        """A request for one discovered article if it is worth fetching: a new one, or a
+        stored one when :func:`crawler.incremental.plan` says so."""
+        try:
+            url = urljoin(referer, url.strip())
+        except ValueError:
+            pass
         if not is_valid_url(url):
             self.record_error("bad_url", f"{url[:200]!r} linked from {referer}")
             return
-        url = canonical_url(url)
-        owner = self.site if self.site.owns(url) else None
+        owner = self.site if self.site.owns(self.site.canonical(url)) else None
         if owner is None and depth:
             # A read-also link may lead to another configured site; any other domain is
             # recorded in the article's read_also but never fetched.
-            owner = next((s for s in sites_for(self.crawler).values() if s.owns(url)), None)
+            owner = next((s for s in sites_for(self.crawler).values() if s.owns(s.canonical(url))), None)
         if owner is None:
             return
-        if self.site.max_pages and self.article_requests >= self.site.max_pages:
+        if self.site.max_pages and self.requested >= self.site.max_pages:
             return
-        self.article_requests += 1
-        meta: dict[str, Any] = {"rasd_hints": hints or {}, "rasd_depth": depth}
+        url = owner.canonical(url)
+        stored = self.looked_up[url] if url in self.looked_up else self.known([url]).get(url)
+        what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
+                                                owner.timezone)
+        self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
+        if not what.fetch:
+            return
+        self.requested += 1
+        meta: dict[str, Any] = {"rasd_hints": hints or {}, "rasd_depth": depth, "rasd_reason": what.reason}
+        if what.headers:
+            meta["handle_httpstatus_list"] = [304]
         if owner is not self.site:
             meta.update(rasd_site=owner.name, allow_offsite=True)
-        yield self.page_request(url, self.parse_article, "article", meta)
+        yield self.page_request(url, self.parse_article, "article", meta, headers=what.headers or None)
+
+    def _owner(self, response: Response) -> SiteConfig:
+        """The configured site an article response belongs to (another one for a read-also
+        link that led there)."""
+        name = response.meta.get("rasd_site")
+        if name and name != self.site.name:
+            return sites_for(self.crawler).get(name, self.site)
+        return self.site
 
     def page_request(
         self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
@@ -175,18 +234,30 @@ class NewsSpider(scrapy.Spider):
         kwargs.setdefault("errback", self.on_error)
         return scrapy.Request(url, callback=callback, meta=meta, **kwargs)
 
+    def known(self, urls: list[str]) -> dict[str, dict[str, Any]]:
+        """Stored articles among these URLs; on a database error, none (fetch them all)."""
+        if self.store is None or not urls:
+            return {}
+        try:
+            return self.store.known_articles(urls)
+        except (StoreError, PyMongoError, sqlite3.Error, OSError) as exc:  # an outage: fetch them all
+            self.record_error("store", f"cannot check stored articles: {exc}")
+            return {}
+
     def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
         """Follow same-site read-also links found by the pipelines, up to the site's depth."""
         depth = (item.get("depth") or 0) + 1
         if item.get("site") != self.site.name or depth > self.site.read_also_depth:
             return
-        for link in links:
-            for request in self.article_request(link["url"], item["url"], depth=depth):
-                self.crawler.engine.crawl(request)
+        for request in self.article_requests([Entry(link["url"]) for link in links], item["url"], depth):
+            self.crawler.engine.crawl(request)
 
     # --- fetching ----------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Any:
+        if response.status == 304:
+            self.crawler.stats.inc_value("rasd/not_modified")
+            return
         self.crawler.stats.inc_value("rasd/pages_fetched")
         body = response.body
         if not body.strip():
@@ -198,7 +269,7 @@ class NewsSpider(scrapy.Spider):
             return
         encoding, text = decode_page(body, ctype)
         yield RawPage(
-            url=canonical_url(response.request.url),
+            url=self._owner(response).canonical(response.request.url),
             final_url=response.url,
             status=response.status,
             html=text,
