@@ -336,6 +336,9 @@ def test_crawls_do_not_outlive_a_killed_scheduler(
         write_site(Path(rasd_env["RASD_SITES"]), "hangs", hanging.url, schedule="1h")
         sched = schedulers(rasd_env, "hangs", *QUICK, "-s", "DOWNLOAD_TIMEOUT=3")
         wait_for(lambda: any(r.get("pid") for r in all_runs(rasd_env, "hangs")), "the crawl process", sched)
+        # Kill the scheduler once the crawl is under way (its first request reached the site),
+        # not while the child is still importing: a loaded machine can take seconds for that.
+        wait_for(lambda: bool(hanging.hits), "the crawl to reach the site", sched)
         (run,) = all_runs(rasd_env, "hangs")
         sched.proc.kill()  # SIGKILL: no chance to stop its crawls
         sched.proc.wait()
