@@ -235,16 +235,16 @@ class Store:
         # outage keeps its site's setting when it is replayed (see crawler.failover).
         if doc.pop(DROP_DUPLICATES_KEY, False):
             drop_duplicates = True
-        for attempt in range(2):
-            existing = self._find_by_url(doc["url"], doc.get("aliases") or ())
-            try:
-                if existing is not None:
-                    return self._refresh(existing, doc, now)
-                return self._insert(doc, now, drop_duplicates)
-            except DuplicateKeyError:
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return self._save_once(doc, now, drop_duplicates)
+        except DuplicateKeyError:  # another process inserted the same URL meanwhile
+            return self._save_once(doc, now, drop_duplicates)
+
+    def _save_once(self, doc: dict[str, Any], now: datetime, drop_duplicates: bool) -> SaveResult:
+        existing = self._find_by_url(doc["url"], doc.get("aliases") or ())
+        if existing is not None:
+            return self._refresh(existing, doc, now)
+        return self._insert(doc, now, drop_duplicates)
 
     def _find_by_url(self, url: str, aliases: Any = ()) -> dict[str, Any] | None:
         urls = list(dict.fromkeys([url, *aliases]))

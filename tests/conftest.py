@@ -76,6 +76,19 @@ def run_rasd(*args: str, env: dict[str, str] | None = None, timeout: float = 300
     return proc
 
 
+def crawl(env: dict[str, str], *names: str) -> str:
+    """`rasd crawl` of local sites, politeness off; its summary table."""
+    return run_rasd("crawl", *names, *FAST, env=env, check=True).stdout
+
+
+def stored(env: dict[str, str]) -> list[dict]:
+    """Every article document in the test's store."""
+    from crawler.store import Store
+
+    with Store(env["RASD_DB"]) as store:
+        return list(store.articles.find({}))
+
+
 @pytest.fixture
 def news_site() -> Iterator[tuple[NewsSite, SiteServer]]:
     site = NewsSite(n=12, per_page=5)

@@ -9,23 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import Store
 from crawler.urls import canonical_url
-from tests.conftest import FAST, run_rasd, write_site
+from tests.conftest import crawl, run_rasd, stored, write_site
 from tests.localsite import SENTENCES, NewsSite, SiteServer, Story
 
 pytestmark = pytest.mark.slow
 
 CHANGED = "وأضاف المتحدث باسم الخارجية أن بلاده تراقب الوضع عن كثب وتدعو جميع الأطراف إلى ضبط النفس."
 
-
-def crawl(env: dict[str, str], *names: str) -> str:
-    return run_rasd("crawl", *names, *FAST, env=env, check=True).stdout
-
-
-def stored(env: dict[str, str]) -> list[dict]:
-    with Store(env["RASD_DB"]) as store:
-        return list(store.articles.find({}))
 
 
 def test_same_article_through_amp_tracking_and_canonical_links_is_stored_once(

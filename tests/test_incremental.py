@@ -12,19 +12,11 @@ import pytest
 
 from crawler.store import Store
 from crawler.urls import canonical_url
-from tests.conftest import FAST, run_rasd, write_site
+from tests.conftest import crawl, run_rasd, stored, write_site
 from tests.localsite import NewsSite, SiteServer
 
 pytestmark = pytest.mark.slow
 
-
-def crawl(env: dict[str, str], *names: str) -> str:
-    return run_rasd("crawl", *names, *FAST, env=env, check=True).stdout
-
-
-def stored(env: dict[str, str]) -> list[dict]:
-    with Store(env["RASD_DB"]) as store:
-        return list(store.articles.find({}))
 
 
 def test_recrawl_of_unchanged_site_fetches_no_article_and_stores_nothing(
