@@ -53,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="crawl once more under py-spy and report where the time goes")
     parser.add_argument("--results", type=Path, default=RESULTS, help=f"where to write the report ({RESULTS})")
     args = parser.parse_args(argv)
+    if args.profile:
+        try:
+            profile.profiler()
+        except profile.ProfilerMissing as exc:
+            parser.error(str(exc))
     mode = "quick" if args.quick else "full"
     n = args.articles or (300 if args.quick else 5000)
     parse_n = args.parse_pages or (50 if args.quick else 500)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,17 @@ class ProfilerMissing(RuntimeError):
     pass
 
 
-def run(base_url: str, workdir: Path, rate: int = 100, top: int = 10) -> dict[str, Any]:
-    pyspy = shutil.which("py-spy")
+def profiler() -> str:
+    """py-spy on PATH or beside this Python (a venv not activated); checked before the
+    benchmark starts rather than after minutes of it."""
+    pyspy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if pyspy is None:
         raise ProfilerMissing("--profile needs py-spy: pip install py-spy (or pip install -e '.[bench]')")
+    return pyspy
+
+
+def run(base_url: str, workdir: Path, rate: int = 100, top: int = 10) -> dict[str, Any]:
+    pyspy = profiler()
     raw = workdir / "crawl.pyspy.txt"
     crawl.run(base_url, workdir, wrapper=(pyspy, "record", "--rate", str(rate), "--format", "raw",
                                           "--output", str(raw), "--"))

@@ -27,7 +27,25 @@ Page = tuple[int, str, bytes]
 
 
 class FrozenSite(NewsSite):
-    """A NewsSite that is never edited, so the newest-first order is computed once."""
+    """A NewsSite that is never edited, so the newest-first order is computed once.
+
+    The stories' text is that of a news site rather than of the tests' site, whose stories
+    are one template (every page a near-duplicate of every other): ~300 words drawn from a
+    Zipf vocabulary (bench.neardup's corpus), and every ``copy_every``-th story a copy of the
+    one before with one sentence rewritten, as wire stories and daily bulletins are."""
+
+    def __init__(self, n: int, per_page: int, copy_every: int = 10) -> None:
+        from bench.neardup import Corpus
+
+        super().__init__(n=n, per_page=per_page)
+        corpus = Corpus(seed=11)
+        for i, story in self.stories.items():
+            sentences = corpus.sentences(20)
+            if i % copy_every == copy_every - 1 and i - 1 in self.stories:
+                earlier = self.stories[i - 1].paragraphs
+                story.paragraphs = [*earlier[:-1], " ".join([sentences[0], *earlier[-1].split(". ")[1:]])]
+            else:
+                story.paragraphs = [" ".join(sentences[k:k + 5]) for k in range(0, 20, 5)]
 
     @cached_property
     def _ordered(self) -> list:

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,13 +21,14 @@ from crawler.encoding import decode_page
 from crawler.history import history
 from crawler.items import RawPage
 from crawler.query import find_articles, get_article, iso, public, stored_urls
-from crawler.spool import Spool, spool_dir
+from crawler.spool import ARTICLE, RUN, Spool, spool_dir
 from crawler.store import (
     Store,
     StoreError,
     StoreUnavailable,
     default_db_path,
     embedded_write_check,
+    is_mongo_uri,
     mask_secrets,
     resolve_db,
     utcnow,
@@ -140,7 +141,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 fh.write(mask_secrets(_json_line({"site": s.site, "stats": {k: iso(v) for k, v in
                                                                             s.stats.items()}})) + "\n")
     degraded = [s for s in summaries if s.stats.get("rasd/degraded")]
-    waiting = Spool(spool).waiting() if degraded else 0
+    pending = Spool(spool).waiting()
     for s in degraded:
         print(f"rasd: {s.site}: degraded run: the database was unavailable; "
               f"{s.stats.get('rasd/spooled', 0)} article(s) spooled, "
@@ -149,24 +150,30 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if lost:
         raise StoreError(f"{lost} article(s) could be neither stored nor spooled (spool {spool}); "
                          "the crawl stopped, the next one fetches them again")
-    if waiting:
-        print(f"rasd: {waiting} article(s) wait in the spool at {spool}; they are stored when the "
-              "database is back (next crawl, or `rasd spool --replay`)", file=sys.stderr)
-    if args.trigger == "manual" and not waiting:  # the scheduler settles its runs before judging
+    if pending[ARTICLE] or pending[RUN]:
+        print(f"rasd: {_pending_text(pending)} wait in the spool at {spool}; they are stored when "
+              "the database is back (next crawl, or `rasd spool --replay`)", file=sys.stderr)
+        return EXIT_DEGRADED
+    if args.trigger == "manual":  # the scheduler settles its runs before judging
         from crawler.alerts import record_health
 
         with _store(args) as store:
             for name in names:
                 record_health(store, sites[name])
-    if waiting:
-        return EXIT_DEGRADED
     return EXIT_OK
+
+
+def _pending_text(pending: Mapping[str, int]) -> str:
+    """What waits in a spool, in words: "8 article(s) and 2 run record update(s)"."""
+    parts = [f"{pending[ARTICLE]} article(s)"]
+    if pending[RUN]:
+        parts.append(f"{pending[RUN]} run record update(s)")
+    return " and ".join(parts)
 
 
 def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, Any]:
     """Health per site from the database, when there is one; listing sites never creates it."""
     from crawler.health import site_health
-    from crawler.store import is_mongo_uri
 
     uri = resolve_db(args.db)
     if not is_mongo_uri(uri) and not Path(uri).expanduser().exists():
@@ -250,9 +257,17 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     log_file = setup_logging(args.log_file, args.verbose)
     print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
     options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
-                      settings=args.set or [], verbose=args.verbose)
+                      settings=args.set or [], verbose=args.verbose, spool=args.spool)
     if args.max_parallel:
         options.max_parallel = args.max_parallel
+    elif not is_mongo_uri(db):
+        # Each crawl is a process of its own; litemongo makes a process re-read the whole
+        # store after another one wrote to it, so crawls in parallel slow each other down
+        # more the larger the store grows. One at a time (each with its concurrent requests).
+        options.max_parallel = 1
+    if options.max_parallel > 1 and not is_mongo_uri(db):
+        print(f"rasd schedule: warning: {options.max_parallel} parallel crawls on the embedded store "
+              "re-read it after each other's writes; use MongoDB for parallel crawls", file=sys.stderr)
     return CrawlScheduler(sites, options).serve()
 
 
@@ -494,23 +509,26 @@ def cmd_spool(args: argparse.Namespace) -> int:
             c = store.counts
             print(f"replayed {c.replayed} article(s) into {mask_secrets(resolve_db(args.db))}"
                   + "".join(f", {n} {k}" for k, n in sorted(c.outcomes.items()))
+                  + (f"; {c.runs_replayed} run record update(s)" if c.runs_replayed else "")
                   + (f"; skipped {c.torn} torn and {c.corrupt} corrupt line(s)" if c.torn or c.corrupt else ""))
     segments = Spool(directory).status()
-    waiting = sum(s.waiting for s in segments)
+    pending = {ARTICLE: sum(s.articles for s in segments), RUN: sum(s.runs for s in segments)}
     if args.format == "json":
         print(json.dumps({
-            "spool": str(directory), "waiting": waiting,
-            "segments": [{"file": s.path.name, "waiting": s.waiting, "replayed": s.done,
+            "spool": str(directory), "waiting": pending[ARTICLE], "run_records": pending[RUN],
+            "segments": [{"file": s.path.name, "waiting": s.articles, "run_records": s.runs,
+                          "replayed": s.done,
                           "torn": s.torn, "corrupt": s.corrupt, "active": s.active,
                           "sites": dict(s.sites), "oldest": iso(s.oldest), "newest": iso(s.newest)}
                          for s in segments],
         }, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"spool: {directory}")
-    print(f"waiting: {waiting} article(s)")
+    print(f"waiting: {_pending_text(pending)}")
     if segments:
-        rows = [[s.path.name, s.waiting, ", ".join(f"{k} {n}" for k, n in s.sites.most_common()),
-                 iso(s.oldest) or "", "writing" if s.active else ("torn tail" if s.torn else "")]
+        rows = [[s.path.name, _pending_text({ARTICLE: s.articles, RUN: s.runs}),
+                 ", ".join(f"{k} {n}" for k, n in s.sites.most_common()), iso(s.oldest) or "",
+                 "writing" if s.active else ("torn tail" if s.torn else "")]
                 for s in segments]
         print(_table(rows, ["segment", "waiting", "sites", "oldest", "note"]))
     return EXIT_OK
@@ -552,7 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("spool", parents=[common],
-                       help="articles waiting for the database (spooled during an outage)")
+                       help="articles and run records waiting for the database (spooled during an outage)")
     p.add_argument("--replay", action="store_true", help="store them now")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_spool)
@@ -572,7 +590,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="crawl every site on its schedule until stopped (SIGTERM/Ctrl-C)")
     p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
     p.add_argument("--max-parallel", type=int, default=None,
-                   help="crawls running at once (default: number of CPU cores)")
+                   help="crawls running at once (default: number of CPU cores with MongoDB, "
+                        "1 with the embedded store)")
     p.add_argument("--grace", type=float, default=30.0,
                    help="seconds running crawls get to finish on SIGTERM (default 30)")
     p.add_argument("--log-file", type=Path, default=None,

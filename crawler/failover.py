@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crawler.spool import ReplayResult, Spool, spool_dir
+from crawler.runs import apply_update
+from crawler.spool import ARTICLE, RUN, Record, ReplayResult, Spool, spool_dir
 from crawler.store import (
     DROP_DUPLICATES_KEY,
     SaveResult,
@@ -41,6 +42,7 @@ class RejectedDocument(Exception):
 class FailoverCounts:
     spooled: int = 0
     replayed: int = 0
+    runs_replayed: int = 0  # run-record updates
     outages: int = 0
     rejected: int = 0
     torn: int = 0           # incomplete last lines of killed writers, skipped
@@ -105,7 +107,7 @@ class FailoverStore:
                 self._note(f"database {mask_secrets(self.uri)} cannot be written: {problem}")
                 return False
             try:
-                self.store = Store(self.uri)
+                self.store = Store.shared(self.uri)
             except StoreUnavailable as exc:
                 self._note(str(exc))
                 return False
@@ -129,15 +131,22 @@ class FailoverStore:
         self.backlog = False
         return True
 
-    def _replay_one(self, doc: dict[str, Any], at: datetime) -> None:
+    def _replay_one(self, record: Record) -> None:
         assert self.store is not None
         try:
-            outcome = self.store.save_article(doc, at).outcome
+            if record.kind == RUN:
+                apply_update(self.store, record.doc)
+            else:
+                outcome = self.store.save_article(record.doc, record.at).outcome
         except Exception as exc:
             if is_outage(exc):
                 raise
             self.counts.rejected += 1
-            self._note(f"rejected spooled article {doc.get('url')}: {exc}")
+            what = f"run record {record.doc.get('_id')}" if record.kind == RUN else f"article {record.doc.get('url')}"
+            self._note(f"rejected spooled {what}: {exc}")
+            return
+        if record.kind == RUN:
+            self.counts.runs_replayed += 1
             return
         self.counts.replayed += 1
         self.counts.outcomes[outcome] = self.counts.outcomes.get(outcome, 0) + 1
@@ -146,7 +155,7 @@ class FailoverStore:
         self.counts.torn += result.torn
         self.counts.corrupt += result.corrupt
         if result.stored:
-            logger.warning("replayed %d spooled article(s) into %s", result.stored,
+            logger.warning("replayed %d spooled record(s) into %s", result.stored,
                            mask_secrets(self.uri))
 
     def _down(self, exc: BaseException) -> None:
@@ -154,7 +163,7 @@ class FailoverStore:
         self._note(f"database {mask_secrets(self.uri)} unavailable: {exc}")
         if self.store is not None:
             try:
-                self.store.close()
+                self.store.discard()
             except Exception:  # closing a broken connection may fail too; it is gone either way
                 logger.debug("closing the failed store raised", exc_info=True)
             self.store = None
@@ -171,7 +180,8 @@ class FailoverStore:
         logger.warning("%s; articles go to the spool at %s", message, self.spool.directory)
 
     def waiting(self) -> int:
-        return self.spool.waiting()
+        """Articles still in the spool."""
+        return self.spool.waiting()[ARTICLE]
 
     def close(self) -> None:
         self.spool.close()

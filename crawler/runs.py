@@ -4,6 +4,11 @@ The crawl process writes its own record (the :class:`RunRecorder` extension), be
 it holds the Scrapy stats. The scheduler creates the record before it starts the child, so a
 child that is killed or dies before writing still leaves a trace, and it settles the status
 itself when it had to stop the child (timeout, interrupted).
+
+When the database is down as the crawl starts or ends, the record's update goes to the spool
+like the articles do (``crawler.spool``) and is replayed with them. So every write of a
+record is one self-contained upsert (:func:`apply_update`): whichever order the updates
+reach the database in, the record ends up whole and the final status is never overwritten.
 """
 
 from __future__ import annotations
@@ -11,17 +16,16 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
 from typing import Any, Self
 
 from bson import ObjectId
-from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
 from crawler.query import iso
-from crawler.store import Store, StoreError, mask_secrets, utcnow
+from crawler.spool import RUN, Spool, spool_dir
+from crawler.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +56,14 @@ def finish_run(store: Store, run_id: ObjectId, status: str, error: str | None = 
     if error:
         update["error_samples"] = [*(doc.get("error_samples") or []), mask_secrets(error)]
     store.runs.update_one({"_id": run_id}, {"$set": update})
+
+
+def apply_update(store: Store, update: dict[str, Any]) -> None:
+    """Apply one run-record update, as built by :meth:`RunRecorder.update` (directly or
+    replayed from the spool). Idempotent: applying it twice changes nothing."""
+    change = {op: update[key] for op, key in (("$set", "set"), ("$setOnInsert", "on_insert"))
+              if update.get(key)}
+    store.runs.update_one({"_id": update["_id"]}, change, upsert=True)
 
 
 def latest_run(store: Store, site: str) -> dict[str, Any] | None:
@@ -143,6 +155,7 @@ class RunRecorder:
         self.trigger = settings.get("RASD_TRIGGER") or "manual"
         self.content_responses = 0
         self.site = ""
+        self.started = utcnow()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -152,21 +165,52 @@ class RunRecorder:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def _write(self, write: Callable[[Store], None]) -> None:
-        """Record keeping must never break a crawl: a database error is logged, not raised."""
+    def update(self, fields: dict[str, Any], opening: bool = False) -> dict[str, Any]:
+        """A self-contained update of this run's record: what creates the record travels with
+        every update, so the record is whole even when a later update arrives first (the
+        opening one spooled, the closing one written directly). ``running`` is only ever set
+        on insert, so a replayed opening update cannot undo the final status."""
+        on_insert = {"site": self.site, "trigger": self.trigger, "started": self.started,
+                     "host": socket.gethostname()}
+        if opening:
+            on_insert["status"] = "running"
+        return {"_id": self.run_id, "set": fields, "on_insert": on_insert}
+
+    def _write(self, update: dict[str, Any]) -> str | None:
+        """Write the update to the database; the problem (masked) when it is unavailable."""
         try:
-            with Store(self.crawler.settings.get("RASD_DB")) as store:
-                write(store)
-        except (StoreError, PyMongoError) as exc:
-            logger.error("cannot write the run record of %s: %s", self.site, mask_secrets(str(exc)))
+            with Store.shared(self.crawler.settings.get("RASD_DB")) as store:
+                if "duration" in update["set"]:  # from the record's own start (the scheduler's)
+                    doc = store.runs.find_one({"_id": self.run_id}, {"started": 1}) or {}
+                    if doc.get("started"):
+                        duration = update["set"]["finished"] - doc["started"]
+                        update["set"]["duration"] = round(duration.total_seconds(), 3)
+                apply_update(store, update)
+            return None
+        except DATABASE_ERRORS as exc:
+            return mask_secrets(str(exc))
+
+    def _spool(self, update: dict[str, Any], problem: str) -> None:
+        """Record keeping never breaks a crawl: when even the spool fails, it is logged."""
+        settings = self.crawler.settings
+        spool = Spool(spool_dir(settings.get("RASD_DB"), settings.get("RASD_SPOOL")))
+        try:
+            spool.append(update, utcnow(), RUN)
+            spool.close()  # synced and unlocked: replayable at once
+        except OSError as exc:
+            logger.error("cannot write the run record of %s (%s) nor spool it: %s", self.site, problem,
+                         mask_secrets(str(exc)))
+            return
+        logger.warning("database unavailable (%s): the run record of %s waits in the spool at %s",
+                       problem, self.site, spool.directory)
 
     def spider_opened(self, spider: Any) -> None:
         self.site = getattr(spider, "site_name", spider.name)
-        self._write(lambda store: store.runs.update_one({"_id": self.run_id}, {
-            "$setOnInsert": {"site": self.site, "trigger": self.trigger, "started": utcnow(),
-                             "host": socket.gethostname()},
-            "$set": {"status": "running", "pid": os.getpid()},
-        }, upsert=True))
+        self.started = utcnow()
+        update = self.update({"pid": os.getpid()}, opening=True)
+        problem = self._write(update)
+        if problem:
+            self._spool(update, problem)
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
         # robots.txt itself is no content (a site opting out of robots.txt marks every request
@@ -177,17 +221,18 @@ class RunRecorder:
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
         status = run_status(reason, self.content_responses)
-        update = {
+        finished = utcnow()
+        fields = {
             **stats_fields(stats),
             "status": "degraded" if status == "ok" and stats.get("rasd/degraded") else status,
             "finish_reason": reason,
-            "finished": utcnow(),
+            "finished": finished,
+            "duration": round((finished - self.started).total_seconds(), 3),
         }
-
-        def write(store: Store) -> None:
-            doc = store.runs.find_one({"_id": self.run_id}, {"started": 1})
-            if doc and doc.get("started"):
-                update["duration"] = round((update["finished"] - doc["started"]).total_seconds(), 3)
-            store.runs.update_one({"_id": self.run_id}, {"$set": update}, upsert=True)
-
-        self._write(write)
+        update = self.update(fields)
+        problem = self._write(update)
+        if problem:
+            if fields["status"] == "ok":  # the database was down for part of this run after all
+                fields["status"] = "degraded"
+            fields["error_samples"] = [*fields["error_samples"], f"run record spooled: {problem}"]
+            self._spool(update, problem)

@@ -28,14 +28,15 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from pymongo.errors import PyMongoError
 
 from crawler.alerts import record_health
 from crawler.config import SiteConfig, cron_trigger
+from crawler.failover import FailoverStore
 from crawler.health import schedule_period
 from crawler.leases import DEFAULT_TTL, Lease, owner_id
 from crawler.runs import finish_run, latest_run, new_run
-from crawler.store import Store, StoreError, mask_secrets, utcnow
+from crawler.spool import Spool, spool_dir
+from crawler.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
 
 logger = logging.getLogger("rasd.schedule")
 
@@ -54,6 +55,7 @@ class Options:
     settings: Sequence[tuple[str, str]] = ()
     verbose: bool = False
     lease_ttl: float = DEFAULT_TTL
+    spool: str | None = None  # --spool, passed on to the crawls
 
 
 @dataclass
@@ -186,6 +188,7 @@ class CrawlScheduler:
                     logger.info("%s: skipped, being crawled by %s", name, lease.holder)
                     return
                 try:
+                    self._replay_spool()
                     _settle_abandoned(store, name)
                     last = latest_run(store, name)
                     if last and not is_due(site, last.get("started"), utcnow(), share=0.5):
@@ -198,12 +201,14 @@ class CrawlScheduler:
                     logger.info("%s: %s (%s)", name, health.state, health.reason)
                 finally:
                     lease.release()
-        except (StoreError, PyMongoError) as exc:
-            logger.error("%s: database error, crawl skipped: %s", name, mask_secrets(str(exc)))
+        except DATABASE_ERRORS as exc:
+            logger.error("%s: database error: %s", name, mask_secrets(str(exc)))
 
     def _command(self, site: SiteConfig, run_id: Any) -> list[str]:
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", site.name, "--trigger", "schedule",
                "--run-id", str(run_id), "--scheduler-pid", str(os.getpid()), "--db", self.options.db]
+        if self.options.spool:
+            cmd += ["--spool", self.options.spool]
         for folder in self.options.site_dirs:
             cmd += ["--sites", folder]
         for key, value in self.options.settings:
@@ -232,7 +237,7 @@ class CrawlScheduler:
                 renewed = now
                 try:
                     lease_lost = not lease.renew()
-                except PyMongoError as exc:
+                except DATABASE_ERRORS as exc:
                     logger.warning("%s: cannot renew the lease: %s", site.name, mask_secrets(str(exc)))
             if stop_reason is None:
                 if lease_lost:  # expired and maybe taken: another scheduler may crawl the site now
@@ -255,6 +260,7 @@ class CrawlScheduler:
         relay.join(timeout=5)
         elapsed = time.monotonic() - started
 
+        self._replay_spool()  # the run record, if the database was down as the crawl ended
         record = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
         if stop_reason == "timeout":
             finish_run(store, run_id, "timeout",
@@ -267,6 +273,20 @@ class CrawlScheduler:
         final = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
         logger.info("%s: crawl %s in %.1fs (exit code %s)", site.name, final.get("status"), elapsed,
                     child.returncode)
+
+
+    def _replay_spool(self) -> None:
+        """Store what crawls had to spool (articles, and run records whose database was down
+        as the crawl ended), so that runs are judged by their real records. Segments a
+        running crawl holds are left to it."""
+        spool = Spool(spool_dir(self.options.db, self.options.spool))
+        if not any(spool.waiting().values()):
+            return
+        with FailoverStore(self.options.db, self.options.spool) as failover:
+            if failover.open():
+                c = failover.counts
+                logger.info("replayed %d spooled article(s) and %d run record update(s)",
+                            c.replayed, c.runs_replayed)
 
 
 def follow_scheduler_death(scheduler_pid: int) -> None:

@@ -1,8 +1,10 @@
-"""A durable local spool for articles the database could not take.
+"""A durable local spool for what the database could not take: articles, and run records.
 
 Why: the database may be down for minutes (MongoDB restarting, the embedded file locked or
 read-only) while a crawl fetches pages that may be gone tomorrow. Such articles are appended
 to JSON-lines files on local disk instead and replayed, in order, once the database is back.
+A run that ends while the database is still down spools its run record the same way, so the
+run is not lost from `rasd runs` but shows up, degraded, once the spool is replayed.
 
 How it stays consistent under kill -9 and concurrent crawls:
 
@@ -28,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bson import json_util
 from platformdirs import user_data_path
@@ -41,6 +43,16 @@ DONE_SUFFIX = ".done"
 PROGRESS_EVERY = 50
 _DUMP_OPTIONS = json_util.RELAXED_JSON_OPTIONS
 _LOAD_OPTIONS = json_util.JSONOptions(tz_aware=True, tzinfo=UTC)
+# What a spool line holds: an article for ``Store.save_article``, or an update of a run
+# record (``crawler.runs.record_update``). Lines without a kind are articles.
+ARTICLE, RUN = "article", "run"
+KINDS = (ARTICLE, RUN)
+
+
+class Record(NamedTuple):
+    doc: dict[str, Any]
+    at: datetime
+    kind: str = ARTICLE
 
 
 def spool_dir(uri: str, explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -55,19 +67,22 @@ def spool_dir(uri: str, explicit: str | os.PathLike[str] | None = None) -> Path:
     return db.with_name(db.name + ".spool")
 
 
-def encode(doc: dict[str, Any], at: datetime) -> bytes:
+def encode(doc: dict[str, Any], at: datetime, kind: str = ARTICLE) -> bytes:
     """One spool line. Extended JSON keeps datetimes, ObjectIds and 64-bit ints exact."""
-    text = json_util.dumps({"at": at, "doc": doc}, json_options=_DUMP_OPTIONS, ensure_ascii=False)
+    if kind not in KINDS:
+        raise ValueError(f"unknown spool record kind {kind!r}")
+    text = json_util.dumps({"at": at, "kind": kind, "doc": doc}, json_options=_DUMP_OPTIONS,
+                           ensure_ascii=False)
     return text.encode("utf-8") + b"\n"
 
 
-def decode(line: bytes) -> tuple[dict[str, Any], datetime]:
+def decode(line: bytes) -> Record:
     """Raises ValueError for a line that is not a complete spool record."""
     record = json_util.loads(line.decode("utf-8"), json_options=_LOAD_OPTIONS)
     if not isinstance(record, dict) or not isinstance(record.get("doc"), dict) \
-            or not isinstance(record.get("at"), datetime):
+            or not isinstance(record.get("at"), datetime) or record.get("kind", ARTICLE) not in KINDS:
         raise ValueError("not a spool record")
-    return record["doc"], record["at"]
+    return Record(record["doc"], record["at"], record.get("kind", ARTICLE))
 
 
 @dataclass
@@ -78,13 +93,19 @@ class SegmentStatus:
     torn: bool = False      # an incomplete last line (a writer killed mid-write)
     corrupt: int = 0        # complete lines that do not decode
     active: bool = False    # a live writer holds it
-    sites: Counter[str] = field(default_factory=Counter)
+    sites: Counter[str] = field(default_factory=Counter)  # waiting articles by site
+    runs: int = 0           # waiting run-record updates
     oldest: datetime | None = None
     newest: datetime | None = None
 
     @property
     def waiting(self) -> int:
+        """Records of any kind not yet replayed."""
         return max(self.lines - self.done - self.corrupt, 0)
+
+    @property
+    def articles(self) -> int:
+        return sum(self.sites.values())
 
 
 @dataclass
@@ -150,9 +171,9 @@ class Spool:
         probe.write_bytes(b"")
         probe.unlink()
 
-    def append(self, doc: dict[str, Any], at: datetime) -> None:
+    def append(self, doc: dict[str, Any], at: datetime, kind: str = ARTICLE) -> None:
         """Raises OSError when the spool itself cannot be written (disk full, no access)."""
-        line = encode(doc, at)
+        line = encode(doc, at, kind)
         if self._fd is None:
             self._open_segment()
         assert self._fd is not None
@@ -231,21 +252,29 @@ class Spool:
                     if i < st.done:
                         continue
                     try:
-                        doc, at = decode(line)
+                        record = decode(line)
                     except ValueError:
                         st.corrupt += 1
                         continue
-                    st.sites[str(doc.get("site"))] += 1
-                    st.oldest = min(st.oldest or at, at)
-                    st.newest = max(st.newest or at, at)
+                    if record.kind == RUN:
+                        st.runs += 1
+                    else:
+                        st.sites[str(record.doc.get("site"))] += 1
+                    st.oldest = min(st.oldest or record.at, record.at)
+                    st.newest = max(st.newest or record.at, record.at)
             out.append(st)
         return out
 
-    def waiting(self) -> int:
-        return sum(s.waiting for s in self.status())
+    def waiting(self) -> Counter[str]:
+        """Records not yet replayed, by kind."""
+        counts: Counter[str] = Counter()
+        for st in self.status():
+            counts[ARTICLE] += st.articles
+            counts[RUN] += st.runs
+        return counts
 
-    def replay(self, save: Callable[[dict[str, Any], datetime], Any]) -> ReplayResult:
-        """Feed every waiting article, oldest segment first and in line order, to ``save``.
+    def replay(self, save: Callable[[Record], Any]) -> ReplayResult:
+        """Feed every waiting record, oldest segment first and in line order, to ``save``.
 
         An exception from ``save`` (the database went away again) stops the replay with the
         progress so far recorded, and propagates. The own segment is rotated first so that
@@ -264,7 +293,7 @@ class Spool:
                 self._replay_segment(seg, fh, save, result)
         return result
 
-    def _replay_segment(self, seg: Path, fh: Any, save: Callable[[dict[str, Any], datetime], Any],
+    def _replay_segment(self, seg: Path, fh: Any, save: Callable[[Record], Any],
                         result: ReplayResult) -> None:
         done = _read_done(seg)
         position = 0
@@ -277,11 +306,11 @@ class Spool:
                     result.torn += 1
                     break
                 try:
-                    doc, at = decode(line)
+                    record = decode(line)
                 except ValueError:
                     result.corrupt += 1
                 else:
-                    save(doc, at)
+                    save(record)
                     result.stored += 1
                 if position + 1 - recorded >= PROGRESS_EVERY:
                     _write_done(seg, position + 1)

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pymongo
 from bson.errors import BSONError
@@ -56,6 +56,12 @@ class StoreError(RuntimeError):
 class StoreUnavailable(StoreError):
     """The database is configured correctly but cannot be reached or written right now
     (server down, file locked or read-only): worth spooling and retrying, not stopping."""
+
+
+# What a database operation raises when the database, not our code, is the problem: pymongo's
+# errors, litemongo's raw SQLite errors (a locked file) and the OS's. Code that must outlive
+# an outage (run records, the scheduler, the spider's incremental check) catches these.
+DATABASE_ERRORS = (StoreError, PyMongoError, sqlite3.Error, OSError)
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -167,9 +173,13 @@ class Match:
 class Store:
     """Collections and the operations the crawler and the CLI need."""
 
+    # Stores shared within this process (see ``shared``), by resolved URI.
+    _shared: ClassVar[dict[str, Store]] = {}
+
     def __init__(self, uri: str | None = None) -> None:
         self.uri = resolve_db(uri)
         self.masked_uri = mask_secrets(self.uri)
+        self._holders = 0  # users of a shared store; 0 for a private one
         try:
             if is_mongo_uri(self.uri):
                 self.client: Any = pymongo.MongoClient(
@@ -208,7 +218,36 @@ class Store:
         self.runs.create_index([("started", -1)])
         self.leases.create_index("site", unique=True)
 
+    @classmethod
+    def shared(cls, uri: str | None = None) -> Store:
+        """This process's one open store for the database; ``close`` releases it.
+
+        Why one: litemongo rebuilds a connection's query indexes from every stored document
+        whenever another connection has written since its last query. The spider's look-ups,
+        the store stage's writes and the run records of every crawl in a process therefore
+        go through one connection; with one each, every look-up after a write read the whole
+        store, and a crawl slowed down as its store grew (bench/RESULTS.md)."""
+        key = resolve_db(uri)
+        store = cls._shared.get(key)
+        if store is None:
+            store = cls._shared[key] = cls(key)
+        store._holders += 1
+        return store
+
+    def discard(self) -> None:
+        """Release a shared store that failed (database down): later ``shared`` calls open
+        a new connection, while holders of this one keep it until they release it."""
+        if self._shared.get(self.uri) is self:
+            del self._shared[self.uri]
+        self.close()
+
     def close(self) -> None:
+        if self._holders > 1:
+            self._holders -= 1
+            return
+        self._holders = 0
+        if self._shared.get(self.uri) is self:
+            del self._shared[self.uri]
         self.client.close()
 
     def __enter__(self) -> Store:
@@ -247,10 +286,12 @@ class Store:
         return self._insert(doc, now, drop_duplicates)
 
     def _find_by_url(self, url: str, aliases: Any = ()) -> dict[str, Any] | None:
+        # Separate indexed queries, not one $or: litemongo answers $or by reading every
+        # stored document.
         urls = list(dict.fromkeys([url, *aliases]))
-        return self.articles.find_one({"url": url}) or self.articles.find_one(
-            {"$or": [{"url": {"$in": urls}}, {"aliases": {"$in": urls}}]}
-        )
+        return (self.articles.find_one({"url": url})
+                or (self.articles.find_one({"url": {"$in": urls[1:]}}) if len(urls) > 1 else None)
+                or self.articles.find_one({"aliases": {"$in": urls}}))
 
     def _refresh(self, existing: dict[str, Any], doc: dict[str, Any], now: datetime) -> SaveResult:
         new_aliases = [a for a in [doc["url"], *(doc.get("aliases") or ())]
@@ -266,6 +307,8 @@ class Store:
         # Whatever is not the article's identity is refreshed: validators for the next
         # conditional GET, read-also links, the fetch time.
         fields = {k: v for k, v in doc.items() if k not in _IDENTITY}
+        if existing.get("duplicate_of"):
+            fields.pop("lsh", None)  # a copy stays out of the LSH index (see find_near_duplicate)
         update: dict[str, Any] = {"$set": {"last_seen": now}}
         if new_aliases:
             update["$addToSet"] = {"aliases": {"$each": new_aliases}}
@@ -309,11 +352,13 @@ class Store:
             new["cluster_id"] = match.cluster_id
             new["duplicate_similarity"] = round(match.similarity, 3)
             if match.earlier:
-                # The new article is the earliest copy: every copy now points to it.
+                # The new article is the earliest copy: every copy now points to it, and it
+                # alone stands for the cluster in the LSH index.
                 self.articles.update_many({"cluster_id": match.cluster_id},
-                                          {"$set": {"duplicate_of": doc["url"]}})
+                                          {"$set": {"duplicate_of": doc["url"]}, "$unset": {"lsh": ""}})
             else:
                 new["duplicate_of"] = match.root
+                new.pop("lsh", None)
         inserted = self.articles.insert_one(new).inserted_id
         return SaveResult("new", inserted, new["duplicate_of"])
 
@@ -326,7 +371,14 @@ class Store:
 
     def find_near_duplicate(self, doc: dict[str, Any]) -> Match | None:
         """The most similar stored article sharing an LSH band with ``doc``, if it is at
-        least :data:`crawler.neardup.THRESHOLD` similar; one indexed query."""
+        least :data:`crawler.neardup.THRESHOLD` similar; one indexed query.
+
+        Only the earliest copy of a cluster keeps its bands (``lsh``): a new article is
+        compared with the copy everything in the cluster points to, and the cost of the check
+        stays that of a few candidates however large a cluster grows. Sites publish hundreds
+        of near-identical pages (daily gold prices, prayer times, wire stories on every
+        site); with every copy indexed, each new one was read and compared with all of them
+        (litemongo applies ``limit`` only after reading every match)."""
         if not doc.get("lsh") or not doc.get("minhash"):
             return None
         best, best_sim = None, 0.0
@@ -350,10 +402,10 @@ class Store:
         if not urls:
             return {}
         out: dict[str, dict[str, Any]] = {}
-        query = {"$or": [{"url": {"$in": urls}}, {"aliases": {"$in": urls}}]}
-        for doc in self.articles.find(query, _KNOWN_FIELDS):
-            for url in (doc["url"], *(doc.get("aliases") or ())):
-                out[url] = doc
+        for field in ("url", "aliases"):  # two indexed queries rather than a scanning $or
+            for doc in self.articles.find({field: {"$in": urls}}, _KNOWN_FIELDS):
+                for url in (doc["url"], *(doc.get("aliases") or ())):
+                    out.setdefault(url, doc)
         return {u: out[u] for u in urls if u in out}
 
     def article_versions(self, article_id: Any) -> list[dict[str, Any]]:

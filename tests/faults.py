@@ -60,22 +60,25 @@ def set_read_only(db: Path, read_only: bool) -> None:
 
 
 class WriteLock:
-    """Holds SQLite's write lock on the embedded store's articles file, as another process
-    (a backup tool, a second writer) would: the crawler's writes fail with 'database is locked'."""
+    """Holds SQLite's write lock on collections of the embedded store (litemongo keeps one
+    file per collection), as another process (a backup tool, a second writer) would: the
+    crawler's writes there fail with 'database is locked'."""
 
-    def __init__(self, db: Path) -> None:
-        self.path = db / "rasd" / "articles"
-        self.conn: sqlite3.Connection | None = None
+    def __init__(self, db: Path, *collections: str) -> None:
+        self.paths = [db / "rasd" / name for name in collections or ("articles",)]
+        self.conns: list[sqlite3.Connection] = []
 
     def acquire(self) -> None:
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.conn.execute("BEGIN IMMEDIATE")
+        for path in self.paths:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            conn.execute("BEGIN IMMEDIATE")
+            self.conns.append(conn)
 
     def release(self) -> None:
-        if self.conn is not None:
-            self.conn.execute("ROLLBACK")
-            self.conn.close()
-            self.conn = None
+        while self.conns:
+            conn = self.conns.pop()
+            conn.execute("ROLLBACK")
+            conn.close()
 
 
 def unprivileged() -> list[str]:

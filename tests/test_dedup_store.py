@@ -84,6 +84,28 @@ def test_an_earlier_copy_found_later_becomes_the_root_of_its_cluster(store: Stor
     dup = {d["url"]: d["duplicate_of"] for d in store.articles.find({})}
     assert dup == {"https://a.example/1": None, "https://b.example/9": "https://a.example/1",
                    "https://c.example/5": "https://a.example/1"}
+    # The new root alone stands for the cluster in the LSH index.
+    assert [d["url"] for d in store.articles.find({"lsh": {"$exists": True}})] == ["https://a.example/1"]
+
+
+def test_a_large_cluster_is_one_candidate(store: Store) -> None:
+    """Sixty copies of one story (a wire story on every site, a daily price bulletin): only
+    the earliest copy keeps its LSH bands, so the next copy's check sees one candidate, not
+    sixty — also after the copies are fetched again with edited text."""
+    for i in range(60):
+        text = [f"{p} النسخة {i}" if k == 11 else p for k, p in enumerate(WIRE)]
+        store.save_article(article(f"https://s{i % 20}.example/{i}", f"s{i % 20}", text,
+                                   T0 + timedelta(minutes=i)))
+    for i in range(1, 60, 7):  # refetched, edited: still a copy, still out of the index
+        edited = [f"{p} النسخة {i} المعدلة" if k == 11 else p for k, p in enumerate(WIRE)]
+        assert store.save_article(article(f"https://s{i % 20}.example/{i}", f"s{i % 20}", edited,
+                                          T0 + timedelta(minutes=i))).outcome == "updated"
+    docs = list(store.articles.find({}))
+    assert {d["duplicate_of"] for d in docs} == {None, "https://s0.example/0"}
+    assert [d["url"] for d in docs if d.get("lsh")] == ["https://s0.example/0"]
+    probe = article("https://z.example/1", "z", one_sentence_changed(WIRE), T0 + timedelta(days=1))
+    assert store.articles.count_documents({"lsh": {"$in": probe["lsh"]}}) == 1
+    assert store.find_near_duplicate(probe).root == "https://s0.example/0"
 
 
 def test_drop_duplicates_stores_no_copy_but_remembers_its_url(store: Store) -> None:

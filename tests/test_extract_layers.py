@@ -63,3 +63,14 @@ def test_malformed_and_empty_html_do_not_crash() -> None:
     art = extract_article(broken, URL)
     assert art["title"] == "عنوان خبر مقطوع في المنتصف"
     assert "الفقرة 5 غير المغلقة" in art["body"]
+
+
+def test_printed_date_lines_with_short_english_month_names_are_found() -> None:
+    """"May", "Mar", "Jan" are month names beside a number and plain words elsewhere: a
+    date line printed "31st, May 2023" is found (it was missed while "1st, June 2023" was),
+    and a sentence with "may" and a year in it is not taken for a date."""
+    for line in ("31st, May 2023 GMT", "Mar 3, 2024", "7 jan 2022"):
+        art = extract_article(page(before=f"<div class='date'>تاريخ النشر: {line}</div>"), URL)
+        assert art.get("published") == line and art["extraction"]["published"] == "heuristics"
+    prose = "<div class='note'>We may publish 2023 figures later, the editors said.</div>"
+    assert extract_article(page(before=prose), URL).get("published") is None

@@ -26,6 +26,7 @@ import pytest
 from crawler.runs import find_runs
 from crawler.store import Store
 from tests.conftest import FAST, ROOT, run_rasd, write_site
+from tests.faults import GatedSite, WriteLock, stored_urls
 from tests.localsite import NewsSite, SiteServer
 
 pytestmark = pytest.mark.slow
@@ -350,6 +351,40 @@ def test_crawls_do_not_outlive_a_killed_scheduler(
     assert not alive, "the crawl child outlived its scheduler"
     (run,) = all_runs(rasd_env, "hangs")
     assert run["status"] == "interrupted"  # the child recorded its own shutdown
+
+
+def test_database_down_as_a_scheduled_crawl_ends_is_recorded_degraded_once_back(
+    tmp_path: Path, rasd_env: dict[str, str], schedulers: Callable[..., Scheduler]
+) -> None:
+    """Another process holds the write lock of the store's articles and runs while a
+    scheduled crawl finishes: its articles and the end of its run record can only be
+    spooled. Once the lock goes, the scheduler replays the spool: the run shows as degraded
+    with what it spooled — not failed, not running forever — and every article is stored
+    once. All paths converge here whenever the lock goes: right after the crawl (the
+    scheduler replays before judging the run) or later (the next tick replays first)."""
+    db, spool = Path(rasd_env["RASD_DB"]), Path(rasd_env["RASD_DB"] + ".spool")
+    site = GatedSite(n=6, group=6)
+    with SiteServer(site) as server:
+        write_site(Path(rasd_env["RASD_SITES"]), "gated", server.url, schedule="2s")
+        sched = schedulers(rasd_env, "gated", *QUICK, "-s", "RASD_STORE_RETRY_INTERVAL=0.5")
+        wait_for(lambda: server.article_hits() > 0, "the crawl to reach the articles", sched)
+        lock = WriteLock(db, "articles", "runs")
+        lock.acquire()
+        try:
+            site.gates[0].set()
+            wait_for(lambda: b'"kind": "run"' in b"".join(p.read_bytes() for p in spool.glob("*.jsonl")),
+                     "the end of the run record spooled", sched)
+        finally:
+            lock.release()
+        wait_for(lambda: bool(finished(rasd_env, "gated", "degraded")), "the run replayed as degraded", sched)
+        assert sched.stop() == 0
+    first = min(all_runs(rasd_env, "gated"), key=lambda r: r["started"])
+    assert first["status"] == "degraded" and first["trigger"] == "schedule", first
+    assert first["spooled"] == 6 and first["finished"] > first["started"]
+    assert any("run record spooled" in e and "locked" in e for e in first["error_samples"])
+    urls = stored_urls(db)
+    assert len(urls) == len(set(urls)) == 6
+    assert not list(spool.glob("*.jsonl"))
 
 
 def process_alive(pid: int) -> bool:

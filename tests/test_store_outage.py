@@ -121,17 +121,26 @@ def test_read_only_store_at_start_then_next_run(tmp_path: Path) -> None:
         finally:
             set_read_only(db, False)
         assert proc.returncode == 75, err
-        assert "8 article(s) wait in the spool" in err
-        assert stored_urls(db) == []
+        # the run record could not be written either: its two updates (start, end) wait too
+        assert "8 article(s) and 2 run record update(s) wait in the spool" in err
+        assert stored_urls(db) == [] and run_records(db) == []
         listing = json.loads(run_rasd("spool", "--format", "json", env=env, check=True).stdout)
         assert listing["waiting"] == 8 and listing["spool"] == str(spool)
-        assert sum(s["sites"]["local"] for s in listing["segments"]) == 8
+        assert listing["run_records"] == 2
+        assert sum(s["sites"].get("local", 0) for s in listing["segments"]) == 8
 
         proc2 = run_rasd("crawl", "local", *FAST, env=env)
     assert proc2.returncode == 0, proc2.stderr
     urls = stored_urls(db)
     assert len(urls) == len(set(urls)) == 8
-    assert json.loads(run_rasd("spool", "--format", "json", env=env, check=True).stdout)["waiting"] == 0
+    listing = json.loads(run_rasd("spool", "--format", "json", env=env, check=True).stdout)
+    assert listing["waiting"] == listing["run_records"] == 0
+    first, second = sorted(run_records(db), key=lambda r: r["started"])
+    assert first["status"] == "degraded" and first["site"] == "local" and first["spooled"] == 8
+    assert first["trigger"] == "manual" and first["finished"] > first["started"]
+    assert any("run record spooled" in e for e in first["error_samples"])
+    # the next run stored what the first spooled (counted as its replayed, new articles)
+    assert second["status"] == "ok" and second["replayed"] == second["articles"]["new"] == 8
 
 
 def test_mongodb_down_spooled_then_replayed_into_embedded_store(tmp_path: Path) -> None:
@@ -156,11 +165,16 @@ def test_mongodb_down_spooled_then_replayed_into_embedded_store(tmp_path: Path) 
     assert "rasd:***@127.0.0.1" in proc.stderr
 
     replay = run_rasd("spool", "--replay", "--db", str(db), env=env, check=True)
-    assert "replayed 6 article(s)" in replay.stdout and "waiting: 0" in replay.stdout
+    assert "replayed 6 article(s)" in replay.stdout and "2 run record update(s)" in replay.stdout
+    assert "waiting: 0" in replay.stdout
     again = run_rasd("spool", "--replay", "--db", str(db), env=env, check=True)
     assert "replayed 0 article(s)" in again.stdout
     urls = stored_urls(db)
     assert len(urls) == len(set(urls)) == 6
+    [run] = run_records(db)  # the run itself is not lost: it shows up once replayed
+    assert run["status"] == "degraded" and run["spooled"] == 6 and run["site"] == "local"
+    assert "N0tThisPassw0rd" not in json.dumps(run, default=str)
+    assert any("rasd:***@127.0.0.1" in e for e in run["error_samples"])
 
 
 def test_store_and_spool_both_unwritable_stops_before_crawling(tmp_path: Path) -> None:

@@ -44,9 +44,13 @@ _DATE_PROPS = {
 }
 _PROP_FIELD = {p: field for field, props in _DATE_PROPS.items() for p in props}
 _HAS_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+# Short English month names ("may", "mar", "jan") are words too: they count only beside a
+# number ("31st, May 2023", "May 31"), the longer names and the Arabic ones anywhere.
+_SHORT_MONTHS = "|".join(re.escape(m) for m in MONTHS if len(m) <= 3 and m.isascii())
 _HAS_MONTH = re.compile(
     r"(?<![\w])(" + "|".join(sorted((re.escape(m) for m in MONTHS if len(m) > 3 or not m.isascii()),
                                     key=len, reverse=True)) + r")(?![\w])"
+    rf"|(?<![\w])({_SHORT_MONTHS})\.?,?\s*\d|\d(?:st|nd|rd|th)?[.,]?\s*({_SHORT_MONTHS})(?![\w])"
     r"|(?<!\d)\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*(19|20)\d\d|(19|20)\d\d\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{1,2}"
 )
 _SKIP = {"script", "style", "noscript", "template", "svg", "iframe", "form", "select", "button"}

@@ -7,13 +7,11 @@ a live crawl produce the same result.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
-from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
@@ -40,7 +38,7 @@ from crawler.errors import record_error
 from crawler.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
-from crawler.store import Store, StoreError, StoreUnavailable, utcnow
+from crawler.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
 from crawler.urls import is_valid_url, join_url
 from pipelines.base import sites_for
 
@@ -98,7 +96,7 @@ class NewsSpider(scrapy.Spider):
         spider.store = None
         if crawler.settings.getbool("RASD_INCREMENTAL", True):
             try:
-                spider.store = Store(crawler.settings.get("RASD_DB"))
+                spider.store = Store.shared(crawler.settings.get("RASD_DB"))
             except StoreUnavailable as exc:
                 # The database is down: fetch everything, the store pipeline spools it.
                 spider.store_problem = f"cannot check stored articles: {exc}"
@@ -240,7 +238,7 @@ class NewsSpider(scrapy.Spider):
             return {}
         try:
             return self.store.known_articles(urls)
-        except (StoreError, PyMongoError, sqlite3.Error, OSError) as exc:  # an outage: fetch them all
+        except DATABASE_ERRORS as exc:  # an outage: fetch them all
             self.record_error("store", f"cannot check stored articles: {exc}")
             return {}
 
