@@ -7,7 +7,6 @@ crawl, so that the ratio compares runs made under the same load.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import tempfile
 from http.client import HTTPConnection
@@ -15,20 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import crawl, machine, parsetime, profile, report, scrapybench, site
+from bench import crawl, machine, neardup, parsetime, profile, report, scrapybench, site
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 NEAR_DUP_SIZES = {"full": [1_000, 10_000, 100_000], "quick": [200, 1_000]}
-
-
-def near_dup(sizes: list[int]) -> list[dict[str, Any]] | None:
-    """The near-duplicate check at growing store sizes; bench/neardup.py comes with the dedup
-    work and is used as soon as it is there."""
-    if importlib.util.find_spec("bench.neardup") is None:
-        return None
-    from bench import neardup
-
-    return neardup.run(sizes)
 
 
 def fetch(base_url: str, paths: list[str]) -> list[parsetime.Page]:
@@ -93,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["parse"] = parsetime.run(pages, [site_dir])
         say.parse(figures["parse"])
 
-    figures["near_dup"] = near_dup(NEAR_DUP_SIZES[mode])
+    figures["near_dup"] = neardup.run(NEAR_DUP_SIZES[mode])
     say.near_dup(figures["near_dup"])
 
     summary = report.summarise(figures)

@@ -66,7 +66,8 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
         return "ascii", body.decode("ascii")
     text = body.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
-    if broken * 50 <= sum(1 for c in text if c > "\x7f"):
+    # (non-ASCII characters counted in C: len minus what an ASCII encoding keeps)
+    if not broken or broken * 50 <= len(text) - len(text.encode("ascii", "ignore")):
         # Valid UTF-8 apart from the odd broken sequence (a page cut mid-character, a stray
         # legacy snippet): still UTF-8. Legacy Arabic bytes read as UTF-8 are nearly all broken.
         return "utf-8", text

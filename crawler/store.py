@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -173,8 +174,10 @@ class Match:
 class Store:
     """Collections and the operations the crawler and the CLI need."""
 
-    # Stores shared within this process (see ``shared``), by resolved URI.
+    # Stores shared within this process (see ``shared``), by resolved URI; the lock because
+    # the scheduler's jobs run in threads.
     _shared: ClassVar[dict[str, Store]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, uri: str | None = None) -> None:
         self.uri = resolve_db(uri)
@@ -228,26 +231,29 @@ class Store:
         go through one connection; with one each, every look-up after a write read the whole
         store, and a crawl slowed down as its store grew (bench/RESULTS.md)."""
         key = resolve_db(uri)
-        store = cls._shared.get(key)
-        if store is None:
-            store = cls._shared[key] = cls(key)
-        store._holders += 1
-        return store
+        with cls._shared_lock:
+            store = cls._shared.get(key)
+            if store is None:
+                store = cls._shared[key] = cls(key)
+            store._holders += 1
+            return store
 
     def discard(self) -> None:
         """Release a shared store that failed (database down): later ``shared`` calls open
         a new connection, while holders of this one keep it until they release it."""
-        if self._shared.get(self.uri) is self:
-            del self._shared[self.uri]
+        with self._shared_lock:
+            if self._shared.get(self.uri) is self:
+                del self._shared[self.uri]
         self.close()
 
     def close(self) -> None:
-        if self._holders > 1:
-            self._holders -= 1
-            return
-        self._holders = 0
-        if self._shared.get(self.uri) is self:
-            del self._shared[self.uri]
+        with self._shared_lock:
+            if self._holders > 1:
+                self._holders -= 1
+                return
+            self._holders = 0
+            if self._shared.get(self.uri) is self:
+                del self._shared[self.uri]
         self.client.close()
 
     def __enter__(self) -> Store:
