@@ -234,6 +234,11 @@ class Store:
         with cls._shared_lock:
             store = cls._shared.get(key)
             if store is None:
+                # Opening writes (indexes): on a locked file that would stall the crawl for
+                # SQLite's 5-second busy timeout; the check answers in a fraction of that.
+                problem = embedded_write_check(key)
+                if problem:
+                    raise StoreUnavailable(f"cannot open database {mask_secrets(key)}: {problem}")
                 store = cls._shared[key] = cls(key)
             store._holders += 1
             return store
