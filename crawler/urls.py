@@ -7,6 +7,7 @@ Article URLs, links found on pages and read-also targets all pass through
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 _TRACKING = re.compile(
@@ -23,6 +24,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_VARIANTS = ("www.", "amp.")
 
 
+@lru_cache(maxsize=8192)
 def canonical_url(url: str, base: str | None = None, origin: str | None = None) -> str:
     """Lower-case scheme/host, no fragment, no tracking or AMP-switch parameters, sorted query.
 
@@ -30,6 +32,10 @@ def canonical_url(url: str, base: str | None = None, origin: str | None = None) 
     raw Arabic letters and one written percent-encoded compare equal. ``origin`` is the
     site's preferred ``scheme://host[:port]``: http/https, www/non-www and amp. variants
     of that host are rewritten to it, so every spelling of a site's URL compares equal.
+
+    Cached: a crawl canonicalises the same URL several times (the spider, the parse and
+    read-also stages, the links of every listing), and percent-decoding Arabic slugs is
+    the costly part of it.
     """
     if base:
         url = urljoin(base, url.strip())
