@@ -128,12 +128,13 @@ def stored_urls(db: Path) -> list[str]:
         client.close()
 
 
-def stored_docs(db: Path) -> list[dict[str, Any]]:
+def stored_docs(db: Path, collection: str = "articles") -> list[dict[str, Any]]:
+    """Every document of a collection of the embedded store, read with the plain client."""
     import litemongo
 
     client = litemongo.connect(str(db), tz_aware=True)
     try:
-        return list(client["rasd"]["articles"].find({}))
+        return list(client["rasd"][collection].find({}))
     finally:
         client.close()
 

@@ -17,6 +17,7 @@ from tests.faults import (
     set_read_only,
     spool_lines,
     start_rasd,
+    stored_docs,
     stored_urls,
     unprivileged,
     wait_for,
@@ -27,13 +28,7 @@ RETRY = ("-s", "RASD_STORE_RETRY_INTERVAL=0.5")
 
 
 def run_records(db: Path) -> list[dict]:
-    import litemongo
-
-    client = litemongo.connect(str(db), tz_aware=True)
-    try:
-        return list(client["rasd"]["runs"].find({}))
-    finally:
-        client.close()
+    return stored_docs(db, "runs")
 
 
 def article_id(url: str) -> int:
