@@ -21,7 +21,7 @@ from crawler.encoding import decode_page
 from crawler.history import history
 from crawler.items import RawPage
 from crawler.query import find_articles, get_article, iso, public, stored_urls
-from crawler.spool import ARTICLE, RUN, Spool, spool_dir
+from crawler.spool import ARTICLE, RUN, Spool, pending, spool_dir
 from crawler.store import (
     Store,
     StoreError,
@@ -141,7 +141,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 fh.write(mask_secrets(_json_line({"site": s.site, "stats": {k: iso(v) for k, v in
                                                                             s.stats.items()}})) + "\n")
     degraded = [s for s in summaries if s.stats.get("rasd/degraded")]
-    pending = Spool(spool).waiting()
+    waiting = Spool(spool).waiting()
     for s in degraded:
         print(f"rasd: {s.site}: degraded run: the database was unavailable; "
               f"{s.stats.get('rasd/spooled', 0)} article(s) spooled, "
@@ -150,8 +150,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if lost:
         raise StoreError(f"{lost} article(s) could be neither stored nor spooled (spool {spool}); "
                          "the crawl stopped, the next one fetches them again")
-    if pending[ARTICLE] or pending[RUN]:
-        print(f"rasd: {_pending_text(pending)} wait in the spool at {spool}; they are stored when "
+    if any(waiting.values()):
+        print(f"rasd: {_pending_text(waiting)} wait in the spool at {spool}; they are stored when "
               "the database is back (next crawl, or `rasd spool --replay`)", file=sys.stderr)
         return EXIT_DEGRADED
     if args.trigger == "manual":  # the scheduler settles its runs before judging
@@ -163,11 +163,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _pending_text(pending: Mapping[str, int]) -> str:
+def _pending_text(counts: Mapping[str, int]) -> str:
     """What waits in a spool, in words: "8 article(s) and 2 run record update(s)"."""
-    parts = [f"{pending[ARTICLE]} article(s)"]
-    if pending[RUN]:
-        parts.append(f"{pending[RUN]} run record update(s)")
+    parts = [f"{counts.get(ARTICLE, 0)} article(s)"]
+    if counts.get(RUN):
+        parts.append(f"{counts[RUN]} run record update(s)")
     return " and ".join(parts)
 
 
@@ -258,14 +258,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
     options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
                       settings=args.set or [], verbose=args.verbose, spool=args.spool)
-    if args.max_parallel:
-        options.max_parallel = args.max_parallel
-    elif not is_mongo_uri(db):
-        # Each crawl is a process of its own; litemongo makes a process re-read the whole
-        # store after another one wrote to it, so crawls in parallel slow each other down
-        # more the larger the store grows. One at a time (each with its concurrent requests).
-        options.max_parallel = 1
-    if options.max_parallel > 1 and not is_mongo_uri(db):
+    # Each crawl is a process of its own; litemongo makes a process re-read the whole store
+    # after another one wrote to it, so parallel crawls on the embedded store slow each other
+    # down more the larger it grows: one at a time there (each with its concurrent requests).
+    embedded = not is_mongo_uri(db)
+    options.max_parallel = args.max_parallel or (1 if embedded else options.max_parallel)
+    if embedded and options.max_parallel > 1:
         print(f"rasd schedule: warning: {options.max_parallel} parallel crawls on the embedded store "
               "re-read it after each other's writes; use MongoDB for parallel crawls", file=sys.stderr)
     return CrawlScheduler(sites, options).serve()
@@ -512,10 +510,10 @@ def cmd_spool(args: argparse.Namespace) -> int:
                   + (f"; {c.runs_replayed} run record update(s)" if c.runs_replayed else "")
                   + (f"; skipped {c.torn} torn and {c.corrupt} corrupt line(s)" if c.torn or c.corrupt else ""))
     segments = Spool(directory).status()
-    pending = {ARTICLE: sum(s.articles for s in segments), RUN: sum(s.runs for s in segments)}
+    waiting = pending(segments)
     if args.format == "json":
         print(json.dumps({
-            "spool": str(directory), "waiting": pending[ARTICLE], "run_records": pending[RUN],
+            "spool": str(directory), "waiting": waiting[ARTICLE], "run_records": waiting[RUN],
             "segments": [{"file": s.path.name, "waiting": s.articles, "run_records": s.runs,
                           "replayed": s.done,
                           "torn": s.torn, "corrupt": s.corrupt, "active": s.active,
@@ -524,9 +522,9 @@ def cmd_spool(args: argparse.Namespace) -> int:
         }, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"spool: {directory}")
-    print(f"waiting: {_pending_text(pending)}")
+    print(f"waiting: {_pending_text(waiting)}")
     if segments:
-        rows = [[s.path.name, _pending_text({ARTICLE: s.articles, RUN: s.runs}),
+        rows = [[s.path.name, _pending_text(s.pending),
                  ", ".join(f"{k} {n}" for k, n in s.sites.most_common()), iso(s.oldest) or "",
                  "writing" if s.active else ("torn tail" if s.torn else "")]
                 for s in segments]

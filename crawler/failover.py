@@ -133,8 +133,9 @@ class FailoverStore:
 
     def _replay_one(self, record: Record) -> None:
         assert self.store is not None
+        run = record.kind == RUN
         try:
-            if record.kind == RUN:
+            if run:
                 apply_update(self.store, record.doc)
             else:
                 outcome = self.store.save_article(record.doc, record.at).outcome
@@ -142,14 +143,14 @@ class FailoverStore:
             if is_outage(exc):
                 raise
             self.counts.rejected += 1
-            what = f"run record {record.doc.get('_id')}" if record.kind == RUN else f"article {record.doc.get('url')}"
+            what = f"run record {record.doc.get('_id')}" if run else f"article {record.doc.get('url')}"
             self._note(f"rejected spooled {what}: {exc}")
             return
-        if record.kind == RUN:
+        if run:
             self.counts.runs_replayed += 1
-            return
-        self.counts.replayed += 1
-        self.counts.outcomes[outcome] = self.counts.outcomes.get(outcome, 0) + 1
+        else:
+            self.counts.replayed += 1
+            self.counts.outcomes[outcome] = self.counts.outcomes.get(outcome, 0) + 1
 
     def _tally(self, result: ReplayResult) -> None:
         self.counts.torn += result.torn

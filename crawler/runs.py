@@ -19,6 +19,7 @@ import socket
 from typing import Any, Self
 
 from bson import ObjectId
+from pymongo import ReturnDocument
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
@@ -58,12 +59,14 @@ def finish_run(store: Store, run_id: ObjectId, status: str, error: str | None = 
     store.runs.update_one({"_id": run_id}, {"$set": update})
 
 
-def apply_update(store: Store, update: dict[str, Any]) -> None:
+def apply_update(store: Store, update: dict[str, Any]) -> dict[str, Any]:
     """Apply one run-record update, as built by :meth:`RunRecorder.update` (directly or
-    replayed from the spool). Idempotent: applying it twice changes nothing."""
+    replayed from the spool), and return the record's ``started``. Idempotent: applying it
+    twice changes nothing."""
     change = {op: update[key] for op, key in (("$set", "set"), ("$setOnInsert", "on_insert"))
               if update.get(key)}
-    store.runs.update_one({"_id": update["_id"]}, change, upsert=True)
+    return store.runs.find_one_and_update({"_id": update["_id"]}, change, {"started": 1}, upsert=True,
+                                          return_document=ReturnDocument.AFTER)
 
 
 def latest_run(store: Store, site: str) -> dict[str, Any] | None:
@@ -180,15 +183,12 @@ class RunRecorder:
         """Write the update to the database; the problem (masked) when it is unavailable."""
         try:
             with Store.shared(self.crawler.settings.get("RASD_DB")) as store:
-                if "duration" in update["set"]:  # from the record's own start (the scheduler's)
-                    doc = store.runs.find_one({"_id": self.run_id}, {"started": 1}) or {}
-                    if doc.get("started"):
-                        duration = update["set"]["finished"] - doc["started"]
-                        update["set"]["duration"] = round(duration.total_seconds(), 3)
-                apply_update(store, update)
-            return None
+                record = apply_update(store, update)
         except DATABASE_ERRORS as exc:
             return mask_secrets(str(exc))
+        # A scheduled run's record was started by the scheduler: its duration counts from there.
+        self.started = record.get("started") or self.started
+        return None
 
     def _spool(self, update: dict[str, Any], problem: str) -> None:
         """Record keeping never breaks a crawl: when even the spool fails, it is logged."""

@@ -274,7 +274,6 @@ class CrawlScheduler:
         logger.info("%s: crawl %s in %.1fs (exit code %s)", site.name, final.get("status"), elapsed,
                     child.returncode)
 
-
     def _replay_spool(self) -> None:
         """Store what crawls had to spool (articles, and run records whose database was down
         as the crawl ended), so that runs are judged by their real records. Segments a

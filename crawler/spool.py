@@ -44,7 +44,7 @@ PROGRESS_EVERY = 50
 _DUMP_OPTIONS = json_util.RELAXED_JSON_OPTIONS
 _LOAD_OPTIONS = json_util.JSONOptions(tz_aware=True, tzinfo=UTC)
 # What a spool line holds: an article for ``Store.save_article``, or an update of a run
-# record (``crawler.runs.record_update``). Lines without a kind are articles.
+# record (``crawler.runs.apply_update``). Lines without a kind are articles.
 ARTICLE, RUN = "article", "run"
 KINDS = (ARTICLE, RUN)
 
@@ -106,6 +106,16 @@ class SegmentStatus:
     @property
     def articles(self) -> int:
         return sum(self.sites.values())
+
+    @property
+    def pending(self) -> Counter[str]:
+        """Waiting records by kind."""
+        return Counter({ARTICLE: self.articles, RUN: self.runs})
+
+
+def pending(segments: list[SegmentStatus]) -> Counter[str]:
+    """Waiting records by kind, over segments."""
+    return sum((st.pending for st in segments), Counter())
 
 
 @dataclass
@@ -267,11 +277,7 @@ class Spool:
 
     def waiting(self) -> Counter[str]:
         """Records not yet replayed, by kind."""
-        counts: Counter[str] = Counter()
-        for st in self.status():
-            counts[ARTICLE] += st.articles
-            counts[RUN] += st.runs
-        return counts
+        return pending(self.status())
 
     def replay(self, save: Callable[[Record], Any]) -> ReplayResult:
         """Feed every waiting record, oldest segment first and in line order, to ``save``.

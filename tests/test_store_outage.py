@@ -31,6 +31,16 @@ def run_records(db: Path) -> list[dict]:
     return stored_docs(db, "runs")
 
 
+def chmod_store(tmp_path: Path) -> tuple[list[str], Path, Path, Path]:
+    """For tests that make the store unwritable: the command prefix under which chmod
+    applies, an existing embedded store, its default spool, and a site folder."""
+    prefix = unprivileged()
+    tmp_path.chmod(0o755)
+    db = tmp_path / "store" / "rasd.db"
+    Store(str(db)).close()
+    return prefix, db, db.with_name(db.name + ".spool"), tmp_path / "sites"
+
+
 def article_id(url: str) -> int:
     return int(url.split("/news/")[1].split("/")[0])
 
@@ -45,10 +55,7 @@ def test_store_locked_then_read_only_mid_crawl(tmp_path: Path) -> None:
     goes but the files stay read-only (still spooled: the reopened store cannot write);
     then the files become writable again and 20-29 arrive: everything replayed in the same
     run, each article exactly once."""
-    prefix = unprivileged()
-    tmp_path.chmod(0o755)
-    db, spool, sites = tmp_path / "store" / "rasd.db", tmp_path / "store" / "rasd.db.spool", tmp_path / "sites"
-    Store(str(db)).close()
+    prefix, db, spool, sites = chmod_store(tmp_path)
     site = GatedSite(n=30, group=10)
     site.gates[0].set()
     with SiteServer(site) as server:
@@ -100,10 +107,7 @@ def test_read_only_store_at_start_then_next_run(tmp_path: Path) -> None:
     """The store is read-only for a whole crawl: everything is spooled, the run exits 75
     (EX_TEMPFAIL) and `rasd spool` lists what waits; the next run, with the store writable,
     stores it before crawling, exactly once."""
-    prefix = unprivileged()
-    tmp_path.chmod(0o755)
-    db, spool, sites = tmp_path / "store" / "rasd.db", tmp_path / "store" / "rasd.db.spool", tmp_path / "sites"
-    Store(str(db)).close()
+    prefix, db, spool, sites = chmod_store(tmp_path)
     site = GatedSite(n=8, group=8)
     site.gates[0].set()
     with SiteServer(site) as server:
@@ -175,10 +179,7 @@ def test_mongodb_down_spooled_then_replayed_into_embedded_store(tmp_path: Path) 
 def test_store_and_spool_both_unwritable_stops_before_crawling(tmp_path: Path) -> None:
     """Nowhere to keep articles: the crawl does not start (exit 3) rather than fetch pages
     it would lose."""
-    prefix = unprivileged()
-    tmp_path.chmod(0o755)
-    db, sites = tmp_path / "store" / "rasd.db", tmp_path / "sites"
-    Store(str(db)).close()
+    prefix, db, _spool, sites = chmod_store(tmp_path)
     site = GatedSite(n=2, group=2)
     site.gates[0].set()
     with SiteServer(site) as server:
