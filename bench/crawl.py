@@ -1,7 +1,7 @@
 """The end-to-end crawl: Rasd against the local site, in a child process of its own.
 
 A child process gives a clean peak RSS and CPU account (``os.wait4``) that belongs to the
-crawl alone. The child runs the same ``crawler.runner.crawl`` the ``rasd crawl`` command
+crawl alone. The child runs the same ``crawler.cli.runner.crawl`` the ``rasd crawl`` command
 runs, on the embedded store, with politeness off for 127.0.0.1 and every pipeline stage
 timed (bench/stagetiming.py).
 """
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from crawler.store import Store
+from crawler.storage.store import Store
 
 SITE_NAME = "benchsite"
 # Politeness off: the site is ours, on 127.0.0.1. Everything else stays as shipped.
@@ -82,7 +82,7 @@ def run(base_url: str, workdir: Path, wrapper: tuple[str, ...] = ()) -> dict[str
 
 
 def child(argv: list[str]) -> None:
-    """In the child: one crawl through crawler.runner, stats written as JSON."""
+    """In the child: one crawl through crawler.cli.runner, stats written as JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.crawl")
     parser.add_argument("--db", required=True)
     parser.add_argument("--sites", required=True)
@@ -90,7 +90,7 @@ def child(argv: list[str]) -> None:
     args = parser.parse_args(argv)
 
     from bench.stagetiming import CrawlClock, timed_pipelines
-    from crawler.runner import crawl, project_settings
+    from crawler.cli.runner import crawl, project_settings
     from crawler.settings import EXTENSIONS
 
     settings = project_settings(

@@ -1,6 +1,6 @@
 """Near-duplicate check cost as the store grows: ``python -m bench.neardup [SIZES…]``.
 
-What is timed is :meth:`crawler.store.Store.find_near_duplicate` — the indexed
+What is timed is :meth:`crawler.storage.store.Store.find_near_duplicate` — the indexed
 ``lsh $in`` query plus the signature comparison that every new article goes through — on the
 embedded store (litemongo), with 1k, 10k and 100k stored articles. The store grows in one
 file from one size to the next, as a real one does. Side by side, the same probes against
@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from crawler import neardup
 from crawler.arabic import normalise
-from crawler.store import Store
+from crawler.storage import neardup
+from crawler.storage.store import Store
 from pipelines.normalise import fingerprint
 
 DEFAULT_SIZES = [1_000, 10_000, 100_000]

@@ -51,7 +51,7 @@ FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "ERROR"
 
 
 def _crawl_child(sites_dir: str, db: str, name: str, out: Any) -> None:
-    from crawler.runner import crawl, project_settings
+    from crawler.cli.runner import crawl, project_settings
 
     settings = project_settings(RASD_DB=db, RASD_SITE_DIRS=[sites_dir], **FAST)
     [summary] = crawl([name], settings)
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="scenarios to run")
     args = parser.parse_args(argv)
 
-    from crawler.browser import find_browser
+    from crawler.fetch.browser import find_browser
 
     browser = find_browser()
     print(f"browser: {browser.path} ({browser.origin}); {os.cpu_count()} CPUs; "

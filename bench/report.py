@@ -150,7 +150,7 @@ def markdown(f: dict[str, Any], s: dict[str, Any]) -> str:
         "",
         "## End-to-end crawl",
         "",
-        "Rasd's `news` spider through `crawler.runner.crawl` (what `rasd crawl` runs) in a child "
+        "Rasd's `news` spider through `crawler.cli.runner.crawl` (what `rasd crawl` runs) in a child "
         "process, into a fresh embedded litemongo store: robots.txt, RSS feed, sitemap index -> "
         "news sitemap, paginated listings, read-also links; fetch, parse, normalise, dates, "
         "read-also, dedup, store. **Politeness is off for the local site**: "
@@ -214,7 +214,7 @@ def markdown(f: dict[str, Any], s: dict[str, Any]) -> str:
         "## Parse cost per page",
         "",
         "Thread CPU time per page, pages interleaved. Rasd = the offline pipeline stages "
-        "(`crawler.cli.parse_page`, what `rasd parse` runs: decode, layered extraction, normalise, "
+        "(`crawler.cli.main.parse_page`, what `rasd parse` runs: decode, layered extraction, normalise, "
         "dates, read-also). trafilatura = `trafilatura.extract(html, url=url, with_metadata=True)` "
         "on the same bytes.",
         "",

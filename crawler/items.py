@@ -59,5 +59,5 @@ class Article(scrapy.Item):
     duplicate_of = scrapy.Field()
     cluster_id = scrapy.Field()
     aliases = scrapy.Field()      # other canonical URLs the same article was reached under
-    minhash = scrapy.Field()      # near-duplicate signature (crawler.neardup)
+    minhash = scrapy.Field()      # near-duplicate signature (crawler.storage.neardup)
     lsh = scrapy.Field()          # its LSH band keys, indexed in the store

@@ -34,10 +34,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
-EXTENSIONS = {"crawler.progress.Progress": 500, "crawler.runs.RunRecorder": 510,
+EXTENSIONS = {"crawler.cli.progress.Progress": 500, "crawler.ops.runs.RunRecorder": 510,
               "crawler.errors.CrawlErrors": 520}
 # Before Scrapy's RobotsTxtMiddleware (100): applies a site's explicit robots.txt opt-out.
-DOWNLOADER_MIDDLEWARES = {"crawler.robots.SiteRobotsPolicy": 90}
+DOWNLOADER_MIDDLEWARES = {"crawler.fetch.robots.SiteRobotsPolicy": 90}
 
 # Rasd's own settings (the CLI fills them from flags and environment variables).
 RASD_DB = None            # MongoDB URI or embedded-store path; None = RASD_DB env or default
@@ -48,6 +48,6 @@ RASD_RUN_ID = None        # run record id assigned by the scheduler; None = a ne
 # Pages rendered at once per site that has `render = true` (each is a Chromium tab); kept
 # apart from CONCURRENT_REQUESTS_PER_DOMAIN because a tab costs far more than a request.
 RASD_RENDER_CONCURRENCY = 4
-RASD_INCREMENTAL = True   # skip stored articles unless changed or due a recheck (crawler.incremental)
+RASD_INCREMENTAL = True   # skip stored articles unless changed or due a recheck (crawler.fetch.incremental)
 RASD_SPOOL = None         # spool folder for articles the database could not take; None = default
 RASD_STORE_RETRY_INTERVAL = 30.0  # seconds between attempts to bring a failed database back

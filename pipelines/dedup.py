@@ -3,8 +3,8 @@ uses to find copies of it across runs, sites and processes.
 
 Redirects, canonical links and tracking parameters can bring the same article in under
 several request URLs; only the first reaches the store. Exact copies (same fingerprint)
-and near-duplicates (MinHash LSH bands, see :mod:`crawler.neardup`) are resolved against
-everything stored by :meth:`crawler.store.Store.save_article`, not here, so the decision
+and near-duplicates (MinHash LSH bands, see :mod:`crawler.storage.neardup`) are resolved against
+everything stored by :meth:`crawler.storage.store.Store.save_article`, not here, so the decision
 holds across runs and processes.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler import neardup
+from crawler.storage import neardup
 from pipelines.base import Stage
 
 

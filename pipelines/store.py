@@ -1,6 +1,6 @@
 """Stage 6 — store: articles into MongoDB or the embedded store.
 
-When the database is down the articles wait in the local spool (crawler.failover) and the
+When the database is down the articles wait in the local spool (crawler.storage.failover) and the
 run is marked degraded in its stats; a periodic retry stores them as soon as the database is
 back, else the next run does before it crawls.
 """
@@ -16,7 +16,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from crawler.failover import SPOOLED, FailoverStore, RejectedDocument
+from crawler.storage.failover import SPOOLED, FailoverStore, RejectedDocument
 from pipelines.base import Stage
 
 logger = logging.getLogger(__name__)

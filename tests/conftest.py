@@ -83,7 +83,7 @@ def crawl(env: dict[str, str], *names: str) -> str:
 
 def stored(env: dict[str, str]) -> list[dict]:
     """Every article document in the test's store."""
-    from crawler.store import Store
+    from crawler.storage.store import Store
 
     with Store(env["RASD_DB"]) as store:
         return list(store.articles.find({}))

@@ -35,7 +35,7 @@ def main(site: str, runs: int) -> None:
     from scrapy.crawler import AsyncCrawlerProcess
     from scrapy.utils.defer import deferred_from_coro
 
-    from crawler.runner import CrawlSummary, project_settings
+    from crawler.cli.runner import CrawlSummary, project_settings
     from crawler.spiders.news import NewsSpider
 
     token = os.environ.setdefault("RASD_TEST_RUN", uuid.uuid4().hex)

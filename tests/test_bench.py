@@ -75,16 +75,16 @@ def test_profile_summary_shares() -> None:
     from bench.profile import summarise
 
     collapsed = "\n".join([
-        "crawl (crawler/runner.py:60);ParsePipeline.process_item (pipelines/parse.py:20);"
+        "crawl (crawler/cli/runner.py:60);ParsePipeline.process_item (pipelines/parse.py:20);"
         "extract (trafilatura/core.py:10);prune (trafilatura/htmlprocessing.py:5) 6",
-        "crawl (crawler/runner.py:60);node_text (crawler/extract/textutil.py:9);"
+        "crawl (crawler/cli/runner.py:60);node_text (crawler/extract/textutil.py:9);"
         "node_text (crawler/extract/textutil.py:9) 3",
-        "<module> (crawler/store.py:1);_find_and_load (<frozen importlib._bootstrap>:1) 1",
+        "<module> (crawler/storage/store.py:1);_find_and_load (<frozen importlib._bootstrap>:1) 1",
     ])
     result = summarise(collapsed)
     assert result["samples"] == 10
     own = dict(result["own_inclusive"])
-    assert own == {"crawl (crawler/runner.py)": 0.9, "ParsePipeline.process_item (pipelines/parse.py)": 0.6,
+    assert own == {"crawl (crawler/cli/runner.py)": 0.9, "ParsePipeline.process_item (pipelines/parse.py)": 0.6,
                    "node_text (crawler/extract/textutil.py)": 0.3}
     assert dict(result["modules_self"]) == {"trafilatura/htmlprocessing.py": 0.6,
                                             "crawler/extract/textutil.py": 0.3,

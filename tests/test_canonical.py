@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from crawler.config import ConfigError, parse_site
-from crawler.history import text_diff
-from crawler.incremental import plan
+from crawler.fetch.incremental import plan
+from crawler.storage.history import text_diff
 from crawler.urls import canonical_url
 
 ORIGIN = "https://www.alwatan.example"

@@ -21,7 +21,7 @@ from lxml import html as lxml_html
 
 from bench.extraction import tp_fp_fn
 from crawler.arabic import normalise
-from crawler.cli import parse_page
+from crawler.cli.main import parse_page
 from crawler.config import SiteConfig
 from tests.conftest import shared_path
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.spool import decode
-from crawler.store import Store
+from crawler.storage.spool import decode
+from crawler.storage.store import Store
 from tests.conftest import FAST, run_rasd, write_site
 from tests.faults import SlowSite, WriteLock, start_rasd, stored_docs
 from tests.localsite import SiteServer

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from crawler import neardup
 from crawler.arabic import normalise
-from crawler.store import Store
+from crawler.storage import neardup
+from crawler.storage.store import Store
 from pipelines.normalise import fingerprint
 from tests.conftest import ROOT, run_rasd, write_site
 from tests.localsite import SENTENCES
@@ -123,7 +123,7 @@ def test_short_texts_are_never_called_duplicates(store: Store) -> None:
 
 
 def _save_in_child(db: str, doc_args: list[Any]) -> None:
-    code = ("import json,sys; from datetime import datetime; from crawler.store import Store; "
+    code = ("import json,sys; from datetime import datetime; from crawler.storage.store import Store; "
             "from tests.test_dedup_store import article; a=json.loads(sys.argv[1]); "
             "a[3]=datetime.fromisoformat(a[3]); s=Store(sys.argv[2]); s.save_article(article(*a)); s.close()")
     subprocess.run([sys.executable, "-c", code, json.dumps(doc_args), db], cwd=ROOT, check=True,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.failover import SPOOLED, FailoverStore, RejectedDocument
-from crawler.store import Store, is_outage, utcnow
+from crawler.storage.failover import SPOOLED, FailoverStore, RejectedDocument
+from crawler.storage.store import Store, is_outage, utcnow
 from tests.faults import WriteLock, stored_docs
 
 

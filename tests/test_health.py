@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from crawler.alerts import record_health, redact_url
 from crawler.config import parse_site
-from crawler.health import DEGRADED, FAILING, HEALTHY, assess
-from crawler.store import Store, utcnow
+from crawler.ops.alerts import record_health, redact_url
+from crawler.ops.health import DEGRADED, FAILING, HEALTHY, assess
+from crawler.storage.store import Store, utcnow
 
 SITE = parse_site(Path("demo.toml"), {"name": "demo", "feeds": ["https://example.com/rss"], "schedule": "15m"})
 

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from crawler.store import Store
+from crawler.storage.store import Store
 from crawler.urls import canonical_url
 from tests.conftest import crawl, run_rasd, stored, write_site
 from tests.localsite import NewsSite, SiteServer

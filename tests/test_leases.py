@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from crawler.leases import Lease
-from crawler.store import Store, utcnow
+from crawler.ops.leases import Lease
+from crawler.storage.store import Store, utcnow
 
 
 def test_one_holder_at_a_time_until_release(tmp_path: Path) -> None:

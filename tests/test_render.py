@@ -26,8 +26,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from crawler.browser import BROWSER_ARGS, BrowserNotFound, find_browser, launch_options, playwright_selector
 from crawler.config import ConfigError, load_site_file
+from crawler.fetch.browser import BROWSER_ARGS, BrowserNotFound, find_browser, launch_options, playwright_selector
 from tests.conftest import FAST, ROOT, run_rasd, write_site
 from tests.localsite import JsNewsSite, NewsSite, SiteServer
 from tests.repeated_crawls import tagged_processes
@@ -178,7 +178,7 @@ def test_find_browser_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_launch_options_keep_our_flags_and_the_users() -> None:
-    from crawler.browser import Browser
+    from crawler.fetch.browser import Browser
 
     opts = launch_options(Browser("/usr/bin/chromium", "system"),
                           {"args": ["--lang=ar", "--no-sandbox"], "slow_mo": 5, "executable_path": "/x"})
@@ -400,8 +400,8 @@ def test_enable_rendering_keeps_user_settings(tmp_path: Path, chromium: str) -> 
     """What a rendering crawler's settings become; `-s` values (cmdline priority) win."""
     from scrapy.crawler import Crawler
 
-    from crawler.browser import SameSiteResources, enable_rendering, render_slot
-    from crawler.runner import project_settings
+    from crawler.cli.runner import project_settings
+    from crawler.fetch.browser import SameSiteResources, enable_rendering, render_slot
     from crawler.spiders.news import NewsSpider
 
     path = write_site(tmp_path, "jsnews", "https://js.example", render=True, wait_for=WAIT_FOR, render_timeout=7)
@@ -411,7 +411,7 @@ def test_enable_rendering_keeps_user_settings(tmp_path: Path, chromium: str) -> 
     crawler = Crawler(NewsSpider, settings)
     assert enable_rendering(crawler, site) is None
     got = crawler.settings
-    assert set(got.getdict("DOWNLOAD_HANDLERS").values()) == {"crawler.browser.SharedPlaywrightHandler"}
+    assert set(got.getdict("DOWNLOAD_HANDLERS").values()) == {"crawler.fetch.browser.SharedPlaywrightHandler"}
     assert got.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") == {
         "headless": True, "executable_path": chromium, "args": [*BROWSER_ARGS, "--lang=ar"]}
     assert got.getint("PLAYWRIGHT_MAX_CONTEXTS") == 2  # the user's

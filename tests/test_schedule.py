@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from crawler.runs import find_runs
-from crawler.store import Store
+from crawler.ops.runs import find_runs
+from crawler.storage.store import Store
 from tests.conftest import FAST, ROOT, run_rasd, write_site
 from tests.faults import GatedSite, WriteLock, stored_urls
 from tests.localsite import NewsSite, SiteServer

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawler.logmask import SecretsFilter
-from crawler.store import mask_secrets
+from crawler.storage.store import mask_secrets
 from tests.conftest import FAST, ROOT, run_rasd, write_site
 from tests.faults import free_port, stored_docs
 from tests.localsite import NewsSite, SiteServer
@@ -139,7 +139,7 @@ import json, sys
 from scrapy.utils.reactor import install_reactor
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 from scrapy.utils.test import get_crawler
-from crawler.runner import project_settings
+from crawler.cli.runner import project_settings
 from crawler.spiders.news import NewsSpider
 
 settings = project_settings(RASD_SITE_DIRS=[sys.argv[1]]).copy_to_dict()

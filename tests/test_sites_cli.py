@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import Store, utcnow
+from crawler.storage.store import Store, utcnow
 from tests.conftest import FAST, run_rasd, write_site
 
 

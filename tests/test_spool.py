@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bson import ObjectId
 
-from crawler.spool import ARTICLE, RUN, Record, Spool, decode, encode, spool_dir
+from crawler.storage.spool import ARTICLE, RUN, Record, Spool, decode, encode, spool_dir
 
 
 def doc(i: int) -> dict:

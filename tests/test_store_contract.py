@@ -20,8 +20,8 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from crawler.arabic import normalise
-from crawler.query import article_filter, find_articles, get_article, known_urls, public
-from crawler.store import Store, StoreError, is_mongo_uri, mask_secrets, resolve_db
+from crawler.storage.query import article_filter, find_articles, get_article, known_urls, public
+from crawler.storage.store import Store, StoreError, is_mongo_uri, mask_secrets, resolve_db
 
 MONGO_URI = os.environ.get("RASD_TEST_MONGODB_URI")
 

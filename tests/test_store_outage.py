@@ -8,7 +8,7 @@ import json
 import time
 from pathlib import Path
 
-from crawler.store import Store
+from crawler.storage.store import Store
 from tests.conftest import FAST, run_rasd, write_site
 from tests.faults import (
     GatedSite,

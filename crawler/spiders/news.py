@@ -30,15 +30,15 @@ from twisted.internet import defer, error
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed
 
-from crawler.browser import enable_rendering, render_error_kind, render_meta
 from crawler.config import ConfigError, SiteConfig
-from crawler.discovery import Entry, parse_feed, parse_sitemap
-from crawler.encoding import decode_page, looks_binary, looks_like_html
 from crawler.errors import record_error
-from crawler.incremental import NEW, plan
+from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
+from crawler.fetch.discovery import Entry, parse_feed, parse_sitemap
+from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
+from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
-from crawler.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
+from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
 from crawler.urls import is_valid_url, join_url
 from pipelines.base import sites_for
 
@@ -182,7 +182,7 @@ class NewsSpider(scrapy.Spider):
         self, url: str, referer: str, hints: dict[str, str] | None = None, depth: int = 0
     ) -> Any:
         """A request for one discovered article if it is worth fetching: a new one, or a
-        stored one when :func:`crawler.incremental.plan` says so."""
+        stored one when :func:`crawler.fetch.incremental.plan` says so."""
         try:
             url = urljoin(referer, url.strip())
         except ValueError:

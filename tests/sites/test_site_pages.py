@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from crawler.cli import parse_page
+from crawler.cli.main import parse_page
 from crawler.config import load_sites
 from tests.conftest import shared_path
 

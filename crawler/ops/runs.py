@@ -6,7 +6,7 @@ child that is killed or dies before writing still leaves a trace, and it settles
 itself when it had to stop the child (timeout, interrupted).
 
 When the database is down as the crawl starts or ends, the record's update goes to the spool
-like the articles do (``crawler.spool``) and is replayed with them. So every write of a
+like the articles do (``crawler.storage.spool``) and is replayed with them. So every write of a
 record is one self-contained upsert (:func:`apply_update`): whichever order the updates
 reach the database in, the record ends up whole and the final status is never overwritten.
 """
@@ -24,14 +24,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
-from crawler.query import iso
-from crawler.spool import RUN, Spool, spool_dir
-from crawler.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+from crawler.storage.query import iso
+from crawler.storage.spool import RUN, Spool, spool_dir
+from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
 
 logger = logging.getLogger(__name__)
 
 # "degraded": the site crawled fine but the database was unavailable for part of the run
-# (articles went through the spool, crawler.failover).
+# (articles went through the spool, crawler.storage.failover).
 FINISHED_STATUSES = ("ok", "degraded", "failed", "timeout", "interrupted")
 SITE_OK_STATUSES = ("ok", "degraded")  # what a run says about the site itself
 RUN_COLUMNS = ("started", "site", "trigger", "status", "duration", "requests", "new", "updated",

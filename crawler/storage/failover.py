@@ -1,7 +1,7 @@
 """The store with the spool standing in while the database is down.
 
 Writes go to ``Store.save_article`` while the database works. The first outage (see
-``crawler.store.is_outage``) closes the store and diverts articles to the spool; ``retry``
+``crawler.storage.store.is_outage``) closes the store and diverts articles to the spool; ``retry``
 reopens it and replays the spool in order. While anything this process spooled is still
 waiting, new articles queue behind it in the spool, so an older version of an article can
 never overwrite a newer one.
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crawler.runs import apply_update
-from crawler.spool import ARTICLE, RUN, Record, ReplayResult, Spool, spool_dir
-from crawler.store import (
+from crawler.ops.runs import apply_update
+from crawler.storage.spool import ARTICLE, RUN, Record, ReplayResult, Spool, spool_dir
+from crawler.storage.store import (
     DROP_DUPLICATES_KEY,
     SaveResult,
     Store,

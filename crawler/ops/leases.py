@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-from crawler.store import Store, utcnow
+from crawler.storage.store import Store, utcnow
 
 DEFAULT_TTL = 60.0  # seconds; renewed every TTL/3 while the crawl runs
 

@@ -17,12 +17,12 @@ from scrapy.utils.misc import load_object
 
 from crawler import logmask
 from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
-from crawler.encoding import decode_page
-from crawler.history import history
+from crawler.fetch.encoding import decode_page
 from crawler.items import RawPage
-from crawler.query import find_articles, get_article, iso, public, stored_urls
-from crawler.spool import ARTICLE, RUN, Spool, pending, spool_dir
-from crawler.store import (
+from crawler.storage.history import history
+from crawler.storage.query import find_articles, get_article, iso, public, stored_urls
+from crawler.storage.spool import ARTICLE, RUN, Spool, pending, spool_dir
+from crawler.storage.store import (
     Store,
     StoreError,
     StoreUnavailable,
@@ -92,7 +92,7 @@ def _json_line(obj: Any) -> str:
 # --- commands -----------------------------------------------------------------------------
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.runner import SUMMARY_COLUMNS, crawl, project_settings
+    from crawler.cli.runner import SUMMARY_COLUMNS, crawl, project_settings
 
     sites = _sites(args)
     names = sorted(sites) if args.all else args.names
@@ -105,7 +105,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.run_id and len(names) != 1:
         raise CliError("--run-id needs exactly one site", EXIT_USAGE)
     if args.scheduler_pid:
-        from crawler.scheduler import follow_scheduler_death
+        from crawler.ops.scheduler import follow_scheduler_death
 
         follow_scheduler_death(args.scheduler_pid)
     spool = spool_dir(resolve_db(args.db), args.spool)
@@ -155,7 +155,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
               "the database is back (next crawl, or `rasd spool --replay`)", file=sys.stderr)
         return EXIT_DEGRADED
     if args.trigger == "manual":  # the scheduler settles its runs before judging
-        from crawler.alerts import record_health
+        from crawler.ops.alerts import record_health
 
         with _store(args) as store:
             for name in names:
@@ -173,7 +173,7 @@ def _pending_text(counts: Mapping[str, int]) -> str:
 
 def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, Any]:
     """Health per site from the database, when there is one; listing sites never creates it."""
-    from crawler.health import site_health
+    from crawler.ops.health import site_health
 
     uri = resolve_db(args.db)
     if not is_mongo_uri(uri) and not Path(uri).expanduser().exists():
@@ -240,8 +240,8 @@ def _chosen_sites(args: argparse.Namespace) -> list[SiteConfig]:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from crawler.logs import setup_logging
-    from crawler.scheduler import CrawlScheduler, Options, describe, plan
+    from crawler.ops.logs import setup_logging
+    from crawler.ops.scheduler import CrawlScheduler, Options, describe, plan
 
     sites = _chosen_sites(args)
     if not sites:
@@ -270,7 +270,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from crawler.runs import RUN_COLUMNS, find_runs, public_run, run_row
+    from crawler.ops.runs import RUN_COLUMNS, find_runs, public_run, run_row
 
     with _store(args) as store:
         runs = find_runs(store, site=args.site, limit=args.limit)
@@ -282,7 +282,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from crawler.health import HEALTHY, all_health
+    from crawler.ops.health import HEALTHY, all_health
 
     sites = _chosen_sites(args)
     with _store(args) as store:
@@ -332,8 +332,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 
 def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
-    from crawler.runner import project_settings
-    from crawler.sitecheck import print_report, report_json, run_check
+    from crawler.cli.runner import project_settings
+    from crawler.cli.sitecheck import print_report, report_json, run_check
 
     if args.check not in sites:
         raise CliError(f"unknown site {args.check!r} (known: {', '.join(sorted(sites))})", EXIT_CONFIG)
@@ -352,7 +352,7 @@ def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
 
 def _print_browser() -> None:
     """Which Chromium `render = true` sites will use, so a missing one shows before a crawl."""
-    from crawler.browser import BrowserNotFound, find_browser
+    from crawler.fetch.browser import BrowserNotFound, find_browser
 
     try:
         browser = find_browser()
@@ -497,7 +497,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_spool(args: argparse.Namespace) -> int:
     """What waits in the spool; with --replay, store it now."""
-    from crawler.failover import FailoverStore
+    from crawler.storage.failover import FailoverStore
 
     directory = spool_dir(resolve_db(args.db), args.spool)
     if args.replay:

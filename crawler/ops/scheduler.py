@@ -29,14 +29,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.alerts import record_health
 from crawler.config import SiteConfig, cron_trigger
-from crawler.failover import FailoverStore
-from crawler.health import schedule_period
-from crawler.leases import DEFAULT_TTL, Lease, owner_id
-from crawler.runs import finish_run, latest_run, new_run
-from crawler.spool import Spool, spool_dir
-from crawler.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+from crawler.ops.alerts import record_health
+from crawler.ops.health import schedule_period
+from crawler.ops.leases import DEFAULT_TTL, Lease, owner_id
+from crawler.ops.runs import finish_run, latest_run, new_run
+from crawler.storage.failover import FailoverStore
+from crawler.storage.spool import Spool, spool_dir
+from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
 
 logger = logging.getLogger("rasd.schedule")
 

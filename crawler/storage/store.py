@@ -21,7 +21,7 @@ from bson.errors import BSONError
 from platformdirs import user_data_path
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
-from crawler import neardup
+from crawler.storage import neardup
 
 DB_NAME = "rasd"
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
@@ -282,7 +282,7 @@ class Store:
         itself can raise DuplicateKeyError for concurrent upserts."""
         now = now or utcnow()
         # A transient flag carried in the document, so that an article spooled during an
-        # outage keeps its site's setting when it is replayed (see crawler.failover).
+        # outage keeps its site's setting when it is replayed (see crawler.storage.failover).
         if doc.pop(DROP_DUPLICATES_KEY, False):
             drop_duplicates = True
         try:
@@ -382,7 +382,7 @@ class Store:
 
     def find_near_duplicate(self, doc: dict[str, Any]) -> Match | None:
         """The most similar stored article sharing an LSH band with ``doc``, if it is at
-        least :data:`crawler.neardup.THRESHOLD` similar; one indexed query.
+        least :data:`crawler.storage.neardup.THRESHOLD` similar; one indexed query.
 
         Only the earliest copy of a cluster keeps its bands (``lsh``): a new article is
         compared with the copy everything in the cluster points to, and the cost of the check

@@ -34,7 +34,7 @@ from crawler.config import SiteConfig, is_xpath
 
 logger = logging.getLogger(__name__)
 
-HANDLER = "crawler.browser.SharedPlaywrightHandler"
+HANDLER = "crawler.fetch.browser.SharedPlaywrightHandler"
 # Without a sandbox-capable kernel setup (containers, CI) Chromium refuses to start unless
 # --no-sandbox; the rest stop it phoning home, updating itself or showing first-run UI.
 BROWSER_ARGS = (

@@ -22,8 +22,8 @@ from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
 from crawler.config import SiteConfig
-from crawler.query import iso
 from crawler.spiders.news import NewsSpider
+from crawler.storage.query import iso
 from crawler.urls import canonical_url
 from pipelines import OFFLINE_STAGES
 
@@ -144,7 +144,7 @@ def check_settings(settings: Settings) -> Settings:
     settings = settings.copy()
     settings.set("ITEM_PIPELINES", {path: (i + 1) * 100 for i, path in enumerate(OFFLINE_STAGES)},
                  priority="cmdline")
-    settings.set("EXTENSIONS", {"crawler.progress.Progress": None}, priority="cmdline")
+    settings.set("EXTENSIONS", {"crawler.cli.progress.Progress": None}, priority="cmdline")
     # A check always fetches its article, stored or not, and opens no database.
     settings.set("RASD_INCREMENTAL", False, priority="cmdline")
     return settings

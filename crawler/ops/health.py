@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import SiteConfig, cron_trigger
-from crawler.query import iso
-from crawler.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen
-from crawler.store import Store, utcnow
+from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen
+from crawler.storage.query import iso
+from crawler.storage.store import Store, utcnow
 
 HEALTHY, DEGRADED, FAILING = "healthy", "degraded", "failing"
 FAILING_AFTER = 3         # failed runs, or runs without a single article, in a row

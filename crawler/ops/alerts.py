@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from crawler import __version__
 from crawler.config import SiteConfig
-from crawler.health import FAILING, SiteHealth, site_health
-from crawler.store import Store, utcnow
+from crawler.ops.health import FAILING, SiteHealth, site_health
+from crawler.storage.store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Edit history: what a newsroom changed between versions of an article, as a readable diff.
 
 ``article_versions`` keeps each replaced version's text and dates (see
-:meth:`crawler.store.Store.save_article`); the article itself is the latest version.
+:meth:`crawler.storage.store.Store.save_article`); the article itself is the latest version.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.query import iso
-from crawler.store import VERSIONED_FIELDS, Store
+from crawler.storage.query import iso
+from crawler.storage.store import VERSIONED_FIELDS, Store
 
 
 @dataclass

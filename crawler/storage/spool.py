@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 from bson import json_util
 from platformdirs import user_data_path
 
-from crawler.store import is_mongo_uri
+from crawler.storage.store import is_mongo_uri
 
 SUFFIX = ".jsonl"
 DONE_SUFFIX = ".done"
@@ -44,7 +44,7 @@ PROGRESS_EVERY = 50
 _DUMP_OPTIONS = json_util.RELAXED_JSON_OPTIONS
 _LOAD_OPTIONS = json_util.JSONOptions(tz_aware=True, tzinfo=UTC)
 # What a spool line holds: an article for ``Store.save_article``, or an update of a run
-# record (``crawler.runs.apply_update``). Lines without a kind are articles.
+# record (``crawler.ops.runs.apply_update``). Lines without a kind are articles.
 ARTICLE, RUN = "article", "run"
 KINDS = (ARTICLE, RUN)
 

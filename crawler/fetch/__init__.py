@@ -1,0 +1,2 @@
+"""Getting pages: discovery (feeds, sitemaps), incremental re-fetch decisions, rendering,
+robots.txt policy and decoding."""
