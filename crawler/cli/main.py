@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", help="text in title, body or tags (Arabic spelling-insensitive)")
     p.add_argument("--limit", type=int, default=50, help="0 = no limit (default 50)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--count", action="store_true", help="print only how many articles match")
 
     p = sub.add_parser("article", parents=[common], help="one article with its read-also links")
     p.add_argument("ref", metavar="URL_OR_ID")

@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from crawler.config import SiteConfig
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, display_url
 from pipelines import OFFLINE_STAGES
 
 MAX_SHOWN_LINKS = 5
@@ -206,13 +206,13 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
         outcome = f"HTTP {e.status}" if e.status else "no response"
         if e.error:
             outcome += f" ({e.error})"
-        print(f"{e.kind:<8} {e.url}\n         {outcome}, {len(e.article_links)} article links")
+        print(f"{e.kind:<8} {display_url(e.url)}\n         {outcome}, {len(e.article_links)} article links")
         for url in e.article_links[:MAX_SHOWN_LINKS]:
-            print(f"           {url}")
+            print(f"           {display_url(url)}")
     if not report.article_url:
         print("no article link found in any entry point: check feeds/sitemaps/start_urls and article_urls")
         return
-    print(f"article  {report.article_url}\n         HTTP {report.article_status or '-'}"
+    print(f"article  {display_url(report.article_url)}\n         HTTP {report.article_status or '-'}"
           + (f" ({report.article_error})" if report.article_error else ""))
     if report.article is None:
         return
@@ -221,6 +221,8 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
     for key in _SHOWN:
         value = article[key]
         shown = ", ".join(value) if isinstance(value, list) else value
+        if key == "url" and shown:
+            shown = display_url(shown)
         via = f"  [{layers[key]}]" if key in layers else ""
         print(f"  {key + ':':<11}{shown if shown not in (None, '') else '—'}{via}")
     paragraphs = [p for p in article["body"].split("\n\n") if p.strip()]
@@ -230,6 +232,6 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
         print(f"    first: {paragraphs[0][:200]}\n    last:  {paragraphs[-1][-200:]}")
     print(f"  read also: {len(article['read_also'])} links")
     for link in article["read_also"]:
-        print(f"    - {link['title']}  <{link['url']}>")
+        print(f"    - {link['title']}  <{display_url(link['url'])}>")
     for warning in warnings(site, article):
         print(f"warning: {warning}")

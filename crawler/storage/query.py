@@ -63,6 +63,11 @@ def find_articles(store: Store, limit: int = 0, **filters: Any) -> Iterator[dict
     return iter(cursor)
 
 
+def count_articles(store: Store, **filters: Any) -> int:
+    """How many stored articles match (all of them without filters)."""
+    return store.articles.count_documents(article_filter(**filters))
+
+
 def get_article(store: Store, ref: str) -> dict[str, Any] | None:
     """By id, exact URL, or canonical form of the URL."""
     if not ref.startswith(("http://", "https://")):
