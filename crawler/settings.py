@@ -35,9 +35,11 @@ LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
 EXTENSIONS = {"crawler.cli.progress.Progress": 500, "crawler.ops.runs.RunRecorder": 510,
-              "crawler.errors.CrawlErrors": 520}
+              "crawler.errors.CrawlErrors": 520, "crawler.cli.quietlog.QuietNetworkFailures": 530}
 # Before Scrapy's RobotsTxtMiddleware (100): applies a site's explicit robots.txt opt-out.
-DOWNLOADER_MIDDLEWARES = {"crawler.fetch.robots.SiteRobotsPolicy": 90}
+# After RetryMiddleware (550) in the response chain, so it sees each attempt's failure first.
+DOWNLOADER_MIDDLEWARES = {"crawler.fetch.robots.SiteRobotsPolicy": 90,
+                          "crawler.fetch.unreachable.UnreachableHosts": 560}
 
 # Rasd's own settings (the CLI fills them from flags and environment variables).
 RASD_DB = None            # MongoDB URI or embedded-store path; None = RASD_DB env or default
@@ -51,3 +53,7 @@ RASD_RENDER_CONCURRENCY = 4
 RASD_INCREMENTAL = True   # skip stored articles unless changed or due a recheck (crawler.fetch.incremental)
 RASD_SPOOL = None         # spool folder for articles the database could not take; None = default
 RASD_STORE_RETRY_INTERVAL = 30.0  # seconds between attempts to bring a failed database back
+# Network failures after which a host that has not answered once is given up for the run
+# (crawler.fetch.unreachable); 0 = never give up.
+RASD_HOST_MAX_FAILURES = 3
+RASD_ROBOTSTXT_TIMEOUT = 10.0  # seconds for robots.txt, which every other request waits for

@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("crawl", parents=[common], help="crawl sites now")
     p.add_argument("names", nargs="*", metavar="NAME")
-    p.add_argument("--all", action="store_true", help="every configured site")
+    p.add_argument("--all", action="store_true", help="every active site (see `rasd sites`)")
     p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log")
     p.add_argument("-s", "--set", action="append", type=setting, metavar="NAME=VALUE",
                    help="override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", metavar="NAME", help="show these sites' entry points and layouts")
     p.add_argument("--check", metavar="NAME",
                    help="fetch one feed/listing and one article of NAME; print what would be stored")
+    p.add_argument("--all", action="store_true", help="every configured site, active or not (see README: active sites)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log (with --check)")
     p.add_argument("-s", "--set", action="append", type=setting, metavar="NAME=VALUE",
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schedule", parents=[common],
                        help="crawl every site on its schedule until stopped (SIGTERM/Ctrl-C)")
-    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: the active ones)")
     p.add_argument("--max-parallel", type=int, default=None,
                    help="crawls running at once (default: number of CPU cores with MongoDB, "
                         "1 with the embedded store)")
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", parents=[common],
                        help="site health; exit code 0 only when every site is healthy")
-    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: the active ones)")
     p.add_argument("--format", choices=("table", "json"), default="table")
 
     def filters(p: argparse.ArgumentParser) -> None:
@@ -110,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", parents=[common], help="JSON Lines of stored articles on stdout")
     filters(p)
+
+    p = sub.add_parser("demo", parents=[common],
+                       help="serve an Arabic demo news site on 127.0.0.1 to try Rasd offline")
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 = any free port)")
+    p.add_argument("--dir", metavar="DIR",
+                   help="where its site config and store go (default: the user data folder's demo/)")
+    p.add_argument("--articles", type=int, default=30, help="articles at start (default 30)")
+    p.add_argument("--publish-every", type=int, default=120, metavar="SECONDS",
+                   help="publish a new article this often, also the demo site's schedule (default 120)")
 
     p = sub.add_parser("parse", parents=[common], help="parse a saved page offline, store nothing")
     p.add_argument("file")
