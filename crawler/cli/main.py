@@ -333,21 +333,46 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
     from crawler.cli.runner import project_settings
-    from crawler.cli.sitecheck import print_report, report_json, run_check
+    from crawler.cli.sitecheck import (
+        DEFAULT_BUDGET,
+        SUMMARY_COLUMNS,
+        print_report,
+        report_json,
+        run_check,
+        run_checks,
+        summary_line,
+        summary_row,
+    )
 
-    if args.check not in sites:
-        raise CliError(f"unknown site {args.check!r} (known: {', '.join(sorted(sites))})", EXIT_CONFIG)
+    names = sorted(sites) if args.all else args.names
+    budget = args.budget or DEFAULT_BUDGET
+    if not names:
+        raise CliError("name the sites to check, or --all", EXIT_USAGE)
+    unknown = [n for n in names if n not in sites]
+    if unknown:
+        raise CliError(f"unknown site {unknown[0]!r} (known: {', '.join(sorted(sites))})", EXIT_CONFIG)
     settings = project_settings(
         RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
         LOG_LEVEL="INFO" if args.verbose else "ERROR", user=args.set or [],
     )
-    print(f"checking {args.check}: one entry point, one article; nothing is stored", file=sys.stderr)
-    report = run_check(args.check, settings)
+    if len(names) == 1 and not args.all:
+        print(f"checking {names[0]}: one entry point, one article; nothing is stored", file=sys.stderr)
+        report = run_check(names[0], settings, budget)
+        if args.format == "json":
+            print(json.dumps(report_json(report, sites[names[0]]), ensure_ascii=False, indent=2, default=str))
+        else:
+            print_report(report, sites[names[0]])
+        return EXIT_OK if report.ok else 1
+    print(f"checking {len(names)} sites at once, at most {budget:g}s each: one entry point and one "
+          "article per site; nothing is stored", file=sys.stderr)
+    reports = run_checks(names, settings, budget)
     if args.format == "json":
-        print(json.dumps(report_json(report, sites[args.check]), ensure_ascii=False, indent=2, default=str))
+        print(json.dumps([report_json(r, sites[r.site]) for r in reports], ensure_ascii=False, indent=2,
+                         default=str))
     else:
-        print_report(report, sites[args.check])
-    return EXIT_OK if report.ok else 1
+        print(_table([summary_row(r) for r in reports], SUMMARY_COLUMNS))
+        print(summary_line(reports))
+    return EXIT_OK if all(r.ok for r in reports) else 1
 
 
 def _print_browser() -> None:
@@ -576,8 +601,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sites", parents=[common],
                        help="list configured sites with their health; details or a live check of one")
     p.add_argument("names", nargs="*", metavar="NAME", help="show these sites' entry points and layouts")
-    p.add_argument("--check", metavar="NAME",
-                   help="fetch one feed/listing and one article of NAME; print what would be stored")
+    p.add_argument("--check", action="store_true",
+                   help="fetch one entry point and one article of each NAME (or --all) and say whether "
+                        "each site can be read here: ok, blocked or failing")
+    p.add_argument("--all", action="store_true", help="with --check: every configured site, in parallel")
+    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="with --check: give up on a site after this long (default 60)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log (with --check)")
     p.add_argument("-s", "--set", action="append", type=_setting, metavar="NAME=VALUE",
