@@ -340,7 +340,7 @@ def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
         report_json,
         run_check,
         run_checks,
-        summary_line,
+        summary_lines,
         summary_row,
     )
 
@@ -371,7 +371,7 @@ def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
                          default=str))
     else:
         print(_table([summary_row(r) for r in reports], SUMMARY_COLUMNS))
-        print(summary_line(reports))
+        print("\n".join(summary_lines(reports)))
     return EXIT_OK if all(r.ok for r in reports) else 1
 
 

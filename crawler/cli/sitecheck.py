@@ -88,7 +88,7 @@ class CheckReport:
     def why(self) -> str:
         """The verdict in words, for the table's last column."""
         if self.verdict == BLOCKED:
-            return f"{self.blocked[0][1]}; try: {self.advice}"
+            return self.blocked[0][1]
         if self.verdict == OK:
             return ""
         if self.finish_reason == "closespider_timeout":
@@ -292,20 +292,26 @@ def warnings(site: SiteConfig, article: dict[str, Any] | None) -> list[str]:
 SUMMARY_COLUMNS = ("site", "entry point that worked", "article read", "fields missing", "verdict", "why")
 
 
+SHOWN_TITLE = 40  # characters of the article's title in the table
+
+
 def summary_row(report: CheckReport) -> list[str]:
     worked = report.entry_that_worked
-    read = report.article_url if report.article else "—"
-    return [report.site, f"{worked.kind} {worked.url}" if worked else "—", read or "—",
+    title = (report.article or {}).get("title") or ""
+    read = (title[:SHOWN_TITLE] + ("…" if len(title) > SHOWN_TITLE else "")) if report.article else "—"
+    return [report.site, f"{worked.kind} {worked.url}" if worked else "—", read,
             ", ".join(report.missing) or ("—" if report.article is None else "none"),
             report.verdict, report.why()]
 
 
-def summary_line(reports: list[CheckReport]) -> str:
+def summary_lines(reports: list[CheckReport]) -> list[str]:
+    """Under the table: what to try for each blocked site, then the counts."""
+    lines = [f"{r.site}: {r.advice}" for r in reports if r.verdict == BLOCKED]
     counts = {v: sum(r.verdict == v for r in reports) for v in (OK, BLOCKED, FAILING)}
     line = f"{len(reports)} sites checked: {counts[OK]} ok, {counts[BLOCKED]} blocked, {counts[FAILING]} failing"
     if counts[BLOCKED]:
         line += " (blocked is not broken: the same site may answer from another network)"
-    return line
+    return [*lines, line]
 
 
 def report_json(report: CheckReport, site: SiteConfig) -> dict[str, Any]:
@@ -329,7 +335,7 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
     for _, evidence in report.blocked:
         print(f"refused  {evidence}")
     if report.blocked and not report.ok:
-        print(f"blocked: the site refused us; try: {report.advice}")
+        print(f"blocked: {report.advice}")
     if not report.article_url:
         print("no article link found in any entry point: check feeds/sitemaps/start_urls and article_urls")
         return

@@ -125,7 +125,7 @@ def _verdict(site: SiteConfig, h: SiteHealth, finished: list[dict[str, Any]],
         plural = "s" if blocked_runs > 1 else ""
         evidence = h.blocked[0] if h.blocked else _failure_words(last)
         return BLOCKED, (f"last {blocked_runs} run{plural} refused by the site ({evidence})"
-                         + (f"; try: {h.advice}" if h.advice else ""))
+                         + (f"; {h.advice}" if h.advice else ""))
     if h.consecutive_failures >= FAILING_AFTER:
         return FAILING, f"last {h.consecutive_failures} runs failed: {_failure_words(last)}"
     if h.zero_article_runs >= FAILING_AFTER:
@@ -138,7 +138,7 @@ def _verdict(site: SiteConfig, h: SiteHealth, finished: list[dict[str, Any]],
         return DEGRADED, f"last {h.zero_article_runs} run{plural} found no articles"
     if h.blocked:
         return DEGRADED, (f"some requests refused ({h.blocked[0]})"
-                          + (f"; try: {h.advice}" if h.advice else ""))
+                          + (f"; {h.advice}" if h.advice else ""))
     if h.parse_failure_rate is not None and h.parse_failure_rate > PARSE_FAILURE_LIMIT:
         return DEGRADED, f"{h.parse_failure_rate:.0%} of fetched pages had no title or body (selectors outdated?)"
     stale_after = STALE_PERIODS * schedule_period(site) + site.max_duration
