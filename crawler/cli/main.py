@@ -351,11 +351,14 @@ def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
     unknown = [n for n in names if n not in sites]
     if unknown:
         raise CliError(f"unknown site {unknown[0]!r} (known: {', '.join(sorted(sites))})", EXIT_CONFIG)
+    single = len(names) == 1 and not args.all
+    # Many sites at once: the table says what went wrong, Scrapy's tracebacks would bury it.
+    quiet = "ERROR" if single else "CRITICAL"
     settings = project_settings(
         RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
-        LOG_LEVEL="INFO" if args.verbose else "ERROR", user=args.set or [],
+        LOG_LEVEL="INFO" if args.verbose else quiet, user=args.set or [],
     )
-    if len(names) == 1 and not args.all:
+    if single:
         print(f"checking {names[0]}: one entry point, one article; nothing is stored", file=sys.stderr)
         report = run_check(names[0], settings, budget)
         if args.format == "json":

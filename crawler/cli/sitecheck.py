@@ -85,6 +85,16 @@ class CheckReport:
     def advice(self) -> str:
         return advice_for(kind for kind, _ in self.blocked)
 
+    def _no_link_why(self) -> str:
+        answered = [e for e in self.entries if e.status]
+        if not answered:
+            first = self.entries[0].error if self.entries else "none configured"
+            return f"no entry point answered ({first})"
+        if all((e.status or 0) >= 400 for e in answered):
+            statuses = ", ".join(sorted({str(e.status) for e in answered}))
+            return f"every entry point answered HTTP {statuses}: moved or gone?"
+        return "no article link in any entry point (feeds moved? article_urls outdated?)"
+
     def why(self) -> str:
         """The verdict in words, for the table's last column."""
         if self.verdict == BLOCKED:
@@ -94,7 +104,7 @@ class CheckReport:
         if self.finish_reason == "closespider_timeout":
             return "no article read within the time budget"
         if not self.article_url:
-            return "no article link in any entry point (feeds moved? article_urls outdated?)"
+            return self._no_link_why()
         if self.article is None:
             return f"article not read: {self.article_error or f'HTTP {self.article_status}'}"
         return "article has no title or body: selectors broken by a redesign?"
