@@ -189,6 +189,8 @@ def test_check_gives_each_site_its_verdict_in_one_table(
         "from another network)")
     assert not Path(rasd_env["RASD_DB"]).exists()  # a check stores nothing
 
+    out = run_rasd("sites", "--check", "botfeed", *FAST, env=rasd_env).stdout
+    assert f"blocked: {ADVICE['bot_filtered_feed']}" in out and "check feeds/sitemaps" not in out
     data = json.loads(run_rasd("sites", "--check", "challenged", "--format", "json", *FAST, env=rasd_env).stdout)
     assert data["verdict"] == "blocked" and data["advice"] == ADVICE["challenge"]
     assert data["blocked"][0].endswith("HTTP 403 with Cloudflare's bot challenge page")

@@ -347,7 +347,8 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
     if report.blocked and not report.ok:
         print(f"blocked: {report.advice}")
     if not report.article_url:
-        print("no article link found in any entry point: check feeds/sitemaps/start_urls and article_urls")
+        if not report.blocked:  # refused is not misconfigured
+            print("no article link found in any entry point: check feeds/sitemaps/start_urls and article_urls")
         return
     print(f"article  {report.article_url}\n         HTTP {report.article_status or '-'}"
           + (f" ({report.article_error})" if report.article_error else ""))
