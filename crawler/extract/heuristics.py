@@ -2,9 +2,9 @@
 
 Headline in <h1>; labelled lines such as "تاريخ النشر:", "المصدر:", "كلمات دلالية:";
 machine-readable dates in microdata/RDFa/<time> (hAtom's class="updated" for the
-modification); bylines starting with كتب/بقلم; the date
-line printed just under the headline ("تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً");
-the section from the breadcrumb trail.
+modification); bylines starting with كتب/بقلم; the date line printed just under the
+headline ("تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً"); the section from the
+breadcrumb trail.
 
 One pass over the tree; only a few characters of each node are read unless its start
 looks like a label, so the cost stays linear in the page size.
