@@ -55,8 +55,9 @@ class Post:
 
 class WordPressSite:
     """16 posts: the front page links 12 in the site's own spelling (and one of them again in
-    upper-case hex), page 2 links the other 4 in raw Arabic and the sitemap in upper-case
-    hex, so those 4 are reached only through a redirect. Every third post was edited."""
+    upper-case hex, another by its ``/?p=ID`` shortlink), page 2 links the other 4 in raw
+    Arabic and the sitemap in upper-case hex, so those 4 are reached only through a
+    redirect. Every third post was edited."""
 
     def __init__(self, n: int = 16) -> None:
         now = datetime.now(UTC).replace(microsecond=0)
@@ -112,9 +113,13 @@ class WordPressSite:
     def render(self, target: str) -> tuple[int, str, str, dict[str, str]] | tuple[int, str, str]:
         with self.lock:
             self.requests.append(target)
-        path = urlsplit(target).path
+        path, query = urlsplit(target).path, urlsplit(target).query
+        if path == "/" and query.startswith("p=") and query[2:].isdigit():
+            return 301, HTML, "", {"Location": f"{self.base}{self.posts[int(query[2:])].path}"}
         if path == "/":
-            most_read = f'<aside><a href="{self.base}{self.front[0].upper_path}">الأكثر قراءة</a></aside>'
+            # Post 0 again in upper-case hex, post 3 by its shortlink (redirected to the permalink).
+            most_read = (f'<aside><a href="{self.base}{self.front[0].upper_path}">الأكثر قراءة</a>'
+                         f'<a href="{self.base}/?p=3">رابط مختصر</a></aside>')
             return 200, HTML, self.listing(self.front, "path",
                                            most_read + f'<a class="next" href="{self.base}/page/2/">التالي</a>')
         if path == "/page/2/":
