@@ -18,10 +18,10 @@ from typing import Any, ClassVar
 
 import pymongo
 from bson.errors import BSONError
-from platformdirs import user_data_path
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
 from crawler.storage import neardup
+from crawler.storage.paths import default_db_path
 
 DB_NAME = "rasd"
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
@@ -73,10 +73,6 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, WriteError) and not isinstance(exc, DuplicateKeyError):
         return False
     return isinstance(exc, PyMongoError | sqlite3.Error | OSError)
-
-
-def default_db_path() -> Path:
-    return user_data_path("rasd", appauthor=False) / "rasd.db"
 
 
 def resolve_db(uri: str | None = None) -> str:
