@@ -16,7 +16,10 @@ own network before scheduling: a datacenter is often refused where a home networ
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,11 +31,12 @@ from scrapy.http import Response
 from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
-from crawler.config import SiteConfig
+from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, table
+from crawler.config import SiteConfig, site_dirs
 from crawler.fetch.blocking import advice_for, is_blocked_kind
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
-from crawler.urls import canonical_url
+from crawler.urls import join_url
 from pipelines import OFFLINE_STAGES
 
 MAX_SHOWN_LINKS = 5
@@ -175,8 +179,9 @@ class CheckSpider(NewsSpider):
         """While an entry point is parsed, only note its article links."""
         if self._collecting is None:
             return super().article_request(url, referer, hints=hints, depth=depth)
-        url = canonical_url(url, base=referer)
-        if self.site.owns(url) and url not in (u for u, _ in self._collecting):
+        url = join_url(referer, url)  # as linked: that spelling is what the check requests
+        key = self.site.canonical(url) if url else ""
+        if key and self.site.owns(key) and key not in (self.site.canonical(u) for u, _ in self._collecting):
             self._collecting.append((url, hints or {}))
         return iter(())
 
@@ -371,3 +376,45 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
         print(f"    - {link['title']}  <{link['url']}>")
     for warning in warnings(site, article):
         print(f"warning: {warning}")
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def run_cli(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
+    """``rasd sites --check NAME…|--all``: one site in detail, or many in one verdict table;
+    exit 1 when any site cannot be read."""
+    from crawler.cli.runner import project_settings
+
+    names = sorted(sites) if args.all else args.names
+    budget = args.budget or DEFAULT_BUDGET
+    if not names:
+        raise CliError("name the sites to check, or --all", EXIT_USAGE)
+    unknown = [n for n in names if n not in sites]
+    if unknown:
+        raise CliError(f"unknown site {unknown[0]!r} (known: {', '.join(sorted(sites))})", EXIT_CONFIG)
+    single = len(names) == 1 and not args.all
+    # Many sites at once: the table says what went wrong, Scrapy's tracebacks would bury it.
+    quiet = "ERROR" if single else "CRITICAL"
+    settings = project_settings(
+        RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
+        LOG_LEVEL="INFO" if args.verbose else quiet, user=args.set or [],
+    )
+    if single:
+        print(f"checking {names[0]}: one entry point, one article; nothing is stored", file=sys.stderr)
+        report = run_check(names[0], settings, budget)
+        if args.format == "json":
+            print(json.dumps(report_json(report, sites[names[0]]), ensure_ascii=False, indent=2, default=str))
+        else:
+            print_report(report, sites[names[0]])
+        return EXIT_OK if report.ok else 1
+    print(f"checking {len(names)} sites at once, at most {budget:g}s each: one entry point and one "
+          "article per site; nothing is stored", file=sys.stderr)
+    reports = run_checks(names, settings, budget)
+    if args.format == "json":
+        print(json.dumps([report_json(r, sites[r.site]) for r in reports], ensure_ascii=False, indent=2,
+                         default=str))
+    else:
+        print(table([summary_row(r) for r in reports], SUMMARY_COLUMNS))
+        print("\n".join(summary_lines(reports)))
+    return EXIT_OK if all(r.ok for r in reports) else 1
