@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace) -> int:
     sites = load_sites(args)
-    if args.check:
-        return _check_site(args, sites)
+    if args.check:  # a live check loads Scrapy: only then
+        from crawler.cli.sitecheck import run_cli
+
+        return run_cli(args, sites)
     check_known(args.names, sites)
     chosen = [sites[n] for n in args.names] if args.names else list(sites.values())
     health = _health(args, chosen)
@@ -100,12 +102,6 @@ def _print_site_details(site: SiteConfig, health: Any) -> None:
     for lo in site.layouts:
         span = f"{lo.since or '…'} – {lo.until or '…'}"
         print(f"  layout {lo.name} ({span}): {', '.join(sorted(lo.own_selectors))}")
-
-
-def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
-    from crawler.cli.sitecheck import run_cli
-
-    return run_cli(args, sites)
 
 
 def _print_browser() -> None:
