@@ -128,7 +128,8 @@ VERSIONED_FIELDS = ("title", "body", "published", "modified")
 _VERSION_SNAPSHOT = (*VERSIONED_FIELDS, "fingerprint", "fetched_at", "version")
 # Read by the spider to decide whether (and how) to refetch a known article.
 _KNOWN_FIELDS = {"url": 1, "aliases": 1, "published": 1, "modified": 1, "first_seen": 1,
-                 "last_seen": 1, "fetched_at": 1, "headers": 1, "version": 1}
+                 "last_seen": 1, "fetched_at": 1, "headers": 1, "version": 1,
+                 "final_url": 1}
 # Read from near-duplicate candidates.
 _CANDIDATE_FIELDS = {"url": 1, "minhash": 1, "published": 1, "first_seen": 1, "duplicate_of": 1,
                      "cluster_id": 1}
