@@ -105,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
             for name in names:
                 record_health(store, sites[name])
     sys.stderr.flush()
-    print(f"{len(failed)} of {len(summaries)} site(s) failed" + (f": {', '.join(failed)}" if failed else ""))
+    blocked = [s.site for s in summaries if s.status == "blocked"]
+    print(f"{len(failed)} of {len(summaries)} site(s) failed" + (f": {', '.join(failed)}" if failed else "")
+          + (f"; {len(blocked)} blocked (the site refused us): {', '.join(blocked)}" if blocked else ""))
     return code
 
 def network_lines(site: str, stats: dict[str, Any]) -> list[str]:
