@@ -16,6 +16,7 @@ from typing import Any
 from scrapy.utils.misc import load_object
 
 from crawler import logmask
+from crawler.cli import serve, watch
 from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
 from crawler.fetch.encoding import decode_page
 from crawler.items import RawPage
@@ -156,10 +157,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return EXIT_DEGRADED
     if args.trigger == "manual":  # the scheduler settles its runs before judging
         from crawler.ops.alerts import record_health
+        from crawler.ops.watches import notify_watches
 
         with _store(args) as store:
             for name in names:
                 record_health(store, sites[name])
+            notify_watches(store)
     return EXIT_OK
 
 
@@ -639,6 +642,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", required=True, help="the URL the page was saved from")
     p.add_argument("--site", help="site config to use (default: the one owning --url)")
     p.set_defaults(func=cmd_parse)
+
+    serve.add_parser(sub, common)
+    watch.add_parser(sub, common)
     return parser
 
 

@@ -30,6 +30,8 @@ def history(store: Store, article: dict[str, Any]) -> list[Change]:
     """Every edit of a stored article, oldest first."""
     snapshots = [v["previous"] | {"replaced": v.get("replaced"), "changed": v.get("changed") or []}
                  for v in store.article_versions(article["_id"])]
+    if not snapshots:  # never edited
+        return []
     current = {k: article.get(k) for k in VERSIONED_FIELDS} | {"version": article.get("version")}
     changes = []
     for older, newer in zip(snapshots, [*snapshots[1:], current], strict=True):
