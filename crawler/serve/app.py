@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -204,10 +205,19 @@ def create_app(config: ServeConfig) -> Starlette:
 
     app = Starlette(routes=routes, exception_handlers={BadRequest: bad_request, StoreDown: store_down,
                                                         404: not_found},
-                    on_shutdown=[access.close])
+                    lifespan=_lifespan(access))
     app.add_middleware(SecurityMiddleware, token=config.token)
     app.state.access = access
     return app
+
+
+def _lifespan(access: StoreAccess) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        access.close()
+
+    return lifespan
 
 
 async def _export_lines(access: StoreAccess, query: reads.ArticleQuery, fmt: str) -> AsyncIterator[bytes]:

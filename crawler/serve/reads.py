@@ -17,7 +17,7 @@ from crawler.ops import runs
 from crawler.ops.health import SiteHealth, all_health
 from crawler.storage import query
 from crawler.storage.history import Change, history
-from crawler.storage.spool import Spool, pending, spool_dir
+from crawler.storage.spool import ARTICLE, RUN, Spool, pending, spool_dir
 from crawler.storage.store import Store
 from crawler.storage.watches import list_watches
 
@@ -108,7 +108,8 @@ def watches(store: Store) -> list[dict[str, Any]]:
 
 def spool_backlog(db: str, spool: str | None) -> dict[str, int]:
     """Articles and run records waiting in the spool (a folder beside the store, no database read)."""
-    return dict(pending(Spool(spool_dir(db, spool)).status()))
+    waiting = pending(Spool(spool_dir(db, spool)).status())
+    return {kind: waiting[kind] for kind in (ARTICLE, RUN)}
 
 
 def ping(store: Store) -> None:
