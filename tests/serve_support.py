@@ -64,7 +64,8 @@ def serving(config: ServeConfig) -> Iterator[str]:
         thread.join(10)
 
 
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+# Noon today: the dashboard charts the last 30 days of the real clock.
+NOW = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
 SENTENCE = "قال وزير الاقتصاد إن الأسواق تتابع التطورات القادمة من القاهرة والرياض بقلق بالغ. "
 
 

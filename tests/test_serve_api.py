@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from crawler.storage.query import public
 from crawler.storage.spool import Spool, spool_dir
 from crawler.storage.store import Store, utcnow
 from tests.conftest import run_rasd
-from tests.serve_support import seed_corpus, serving
+from tests.serve_support import NOW, seed_corpus, serving
 
 MONGO_URI = os.environ.get("RASD_TEST_MONGODB_URI")
 SITES = [s for s in load_sites(site_dirs([])).values() if s.name in ("aljazeera", "bbcarabic")]
@@ -89,8 +90,9 @@ def test_articles_search_with_arabic_variants_filters_and_paging(app: dict[str, 
     english = api(base, "/api/articles", lang="en")
     assert [a["url"] for a in english["items"]] == ["https://www.bbc.example/english/1"]
     assert api(base, "/api/articles", hide_duplicates=1)["total"] == 32
-    window = api(base, "/api/articles", site="watan", since="2026-11-25", until="2026-11-27", size=100)
-    assert {a["published"][:10] for a in window["items"]} == {"2026-11-25", "2026-11-26", "2026-11-27"}
+    days = [(NOW - timedelta(days=d)).date().isoformat() for d in (5, 4, 3)]
+    window = api(base, "/api/articles", site="watan", since=days[0], until=days[-1], size=100)
+    assert {a["published"][:10] for a in window["items"]} == set(days)
     # Facets count every site even when the search is limited to one.
     assert api(base, "/api/articles", q="الاقتصاد", site="bbcarabic")["facets"]["watan"] > 0
 

@@ -179,9 +179,10 @@ def create_app(config: ServeConfig) -> Starlette:
         if request.method == "POST":
             form = await request.form()
             token = str(form.get("token") or "")
+            target = safe_next(str(form.get("next") or "/"))
             probe = Request({"type": "http", "headers": [(b"authorization", f"Bearer {token}".encode())]})
             if token and authorised(probe, config.token):
-                response = RedirectResponse(safe_next(str(form.get("next") or "/")), 303)
+                response = RedirectResponse(target, 303)
                 response.set_cookie(COOKIE, session_value(config.token), httponly=True, samesite="strict",
                                     secure=request.url.scheme == "https")
                 return response
