@@ -89,7 +89,10 @@ def parse_search(params: QueryParams, default_size: int = DEFAULT_PAGE_SIZE) -> 
         raise BadRequest(f"lang: not a language code such as ar or en: {language[:20]!r}")
     since, until = _date(params, "since"), _date(params, "until")
     if until is not None and len((params.get("until") or "").strip()) == 10:
-        until += timedelta(days=1)  # a day given as the end includes that day
+        try:
+            until += timedelta(days=1)  # a day given as the end includes that day
+        except OverflowError as exc:
+            raise BadRequest("until: out of range") from exc
     if since and until and since >= until:
         raise BadRequest("since: must be before until")
     hide = (params.get("hide_duplicates") or "").strip().lower()
