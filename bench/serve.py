@@ -64,6 +64,29 @@ def build_store(db: Path, n: int, seed: int = 7) -> list[str]:
         return [str(d["_id"]) for d in store.articles.find({}, {"_id": 1}).limit(2000)]
 
 
+def add_demo_runs(db: Path, days: int = 14) -> None:
+    """Two runs a day per site with realistic outcomes, so the dashboard's screenshot shows charts."""
+    from crawler.ops.runs import apply_update, new_run
+
+    rng = random.Random(3)
+    now = datetime.now(UTC)
+    with Store(str(db)) as store:
+        for day in range(days, 0, -1):
+            for site in SITES:
+                for hour in (3, 15):
+                    started = now - timedelta(days=day, hours=-hour)
+                    status = rng.choices(["ok", "degraded", "failed", "timeout"], [20, 2, 2, 1])[0]
+                    errors = {"http_503": rng.randint(1, 9)} if status == "failed" else (
+                        {"timeout": rng.randint(1, 4)} if status != "ok" else {})
+                    run_id = new_run(store, site, "schedule")
+                    apply_update(store, {"_id": run_id, "set": {
+                        "started": started, "status": status, "duration": rng.uniform(20, 240),
+                        "finished": started + timedelta(minutes=3), "requests": rng.randint(40, 200),
+                        "articles": {"new": rng.randint(0, 40), "updated": rng.randint(0, 5), "unchanged": 20,
+                                     "duplicate": rng.randint(0, 3)},
+                        "errors": errors, "error_count": sum(errors.values()), "fetched": 60}})
+
+
 def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port)],
                             stderr=subprocess.DEVNULL)
@@ -165,10 +188,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshots", type=Path, metavar="DIR", help="save screenshots instead of measuring")
     args = parser.parse_args(argv)
 
-    db = args.cache / f"{args.articles}" / "rasd.db"
+    if args.screenshots:  # a small store with run records: what a reader of the README should see
+        args.articles = min(args.articles, 3000)
+    db = args.cache / f"{args.articles}{'-demo' if args.screenshots else ''}" / "rasd.db"
     db.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     ids = build_store(db, args.articles)
+    if args.screenshots and not db.with_name("runs").exists():
+        add_demo_runs(db)
+        db.with_name("runs").write_text("added")
     print(f"store: {args.articles:,} articles at {db} (ready in {time.perf_counter() - t0:.0f} s)")
     t0 = time.perf_counter()
     server = start_server(db, args.port)

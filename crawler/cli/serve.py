@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from crawler.config import load_sites, site_dirs
-from crawler.serve.security import TOKEN_ENV, is_loopback
+from crawler.serve.binding import TOKEN_ENV, is_loopback
 from crawler.storage.store import mask_secrets, resolve_db
 
 EXIT_USAGE = 64

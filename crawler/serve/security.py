@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 from urllib.parse import quote
 
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -17,7 +16,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp
 
-TOKEN_ENV = "RASD_SERVE_TOKEN"
 COOKIE = "rasd_session"
 # No inline script or style anywhere: script and CSS come from /static only.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -30,15 +28,6 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 OPEN_PATHS = ("/login", "/static/", "/healthz")  # /healthz says only whether the store answers
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def session_value(token: str) -> str:
