@@ -35,11 +35,12 @@ from crawler.errors import record_error
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
 from crawler.fetch.discovery import Entry, parse_feed, parse_sitemap
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
+from crawler.fetch.identity import fetch_url, identity_meta, request_key
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
 from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
-from crawler.urls import is_valid_url, join_url
+from crawler.urls import is_valid_url, join_url, request_url
 from pipelines.base import sites_for
 
 logger = logging.getLogger(__name__)
@@ -160,9 +161,9 @@ class NewsSpider(scrapy.Spider):
                 continue
             if self.site.is_follow_url(url):
                 if depth < MAX_LISTING_DEPTH:
-                    yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": depth + 1})
+                    yield self.page_request(link.url, self.parse_listing, "listing", {"listing_depth": depth + 1})
             elif self.site.is_article_url(url):
-                articles.append(Entry(url))
+                articles.append(Entry(link.url))
         yield from self.article_requests(articles, response.url)
 
     def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
@@ -199,8 +200,8 @@ class NewsSpider(scrapy.Spider):
             return
         if self.site.max_pages and self.requested >= self.site.max_pages:
             return
-        url = owner.canonical(url)
-        stored = self.looked_up[url] if url in self.looked_up else self.known([url]).get(url)
+        key = owner.canonical(url)
+        stored = self.looked_up[key] if key in self.looked_up else self.known([key]).get(key)
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
         self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
@@ -212,12 +213,13 @@ class NewsSpider(scrapy.Spider):
             meta["handle_httpstatus_list"] = [304]
         if owner is not self.site:
             meta.update(rasd_site=owner.name, allow_offsite=True)
-        yield self.page_request(url, self.parse_article, "article", meta, headers=what.headers or None)
+        yield self.page_request(fetch_url(owner, key, url, stored), self.parse_article, "article", meta,
+                                headers=what.headers or None)
 
-    def _owner(self, response: Response) -> SiteConfig:
-        """The configured site an article response belongs to (another one for a read-also
-        link that led there)."""
-        name = response.meta.get("rasd_site")
+    def _owner(self, meta: dict[str, Any]) -> SiteConfig:
+        """The configured site a request belongs to (another one for a read-also link that
+        led there)."""
+        name = meta.get("rasd_site")
         if name and name != self.site.name:
             return sites_for(self.crawler).get(name, self.site)
         return self.site
@@ -225,8 +227,11 @@ class NewsSpider(scrapy.Spider):
     def page_request(
         self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
     ) -> scrapy.Request:
-        """A listing or article request: through the browser when the site renders, plain
+        """A listing or article request for ``url`` as the site spelt it, naming the page it
+        is for (crawler.fetch.identity): through the browser when the site renders, plain
         HTTP otherwise. Feeds and sitemaps never come here — discovery needs no browser."""
+        url = request_url(url)
+        meta = {**identity_meta(self._owner(meta), url), **meta}
         if self.site.renders(kind):
             meta = {**meta, **render_meta(self.site, kind)}
         kwargs.setdefault("errback", self.on_error)
@@ -267,7 +272,7 @@ class NewsSpider(scrapy.Spider):
             return
         encoding, text = decode_page(body, ctype)
         yield RawPage(
-            url=self._owner(response).canonical(response.request.url),
+            url=request_key(response.request),
             final_url=response.url,
             status=response.status,
             html=text,
