@@ -36,6 +36,7 @@ TOPICS = ("الاقتصاد", "الانتخابات", "كرة القدم", "ال
 WORDS = ("قال", "وزير", "الحكومة", "اليوم", "أن", "المفاوضات", "مستمرة", "بين", "الأطراف", "في", "العاصمة",
          "وأضاف", "المصدر", "الأسواق", "تتابع", "التطورات", "بقلق", "مع", "ارتفاع", "الأسعار")
 QUERIES = ("الاقتصاد", "الانتخابات", "كرة القدم", "النفط", "السودان", "الصحه", "المغرب", "الطقس")
+TIMEOUT = 1800  # a request started within the window is waited for, however slow: its latency counts
 TARGETS_MS = {"search page": 300, "api": 300, "article page": 100}
 
 
@@ -104,7 +105,8 @@ def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def load(port: int, paths: list[str], clients: int, seconds: float) -> tuple[list[float], int]:
-    """Latencies (ms) of every request answered 200 within ``seconds``; the count of errors."""
+    """Latencies (ms) of every request started within ``seconds`` and answered 200; the count
+    of errors."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -112,7 +114,7 @@ def load(port: int, paths: list[str], clients: int, seconds: float) -> tuple[lis
 
     def client(k: int) -> None:
         rng = random.Random(k)
-        conn = HTTPConnection("127.0.0.1", port, timeout=120)
+        conn = HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
         mine: list[float] = []
         while time.monotonic() < stop:
             t0 = time.perf_counter()
@@ -123,7 +125,7 @@ def load(port: int, paths: list[str], clients: int, seconds: float) -> tuple[lis
                 ok = response.status == 200
             except OSError:
                 ok = False
-                conn = HTTPConnection("127.0.0.1", port, timeout=120)
+                conn = HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
             if ok:
                 mine.append((time.perf_counter() - t0) * 1000)
             else:
@@ -205,10 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.screenshots:
             screenshots(args.port, args.screenshots)
             return 0
-        kinds = {
-            "search page": [f"/?q={quote(q)}" for q in QUERIES],
-            "api": [f"/api/articles?q={quote(q)}&size=20" for q in QUERIES],
+        kinds = {  # the cheap kind first: a slow kind's queue must not spill into the next one
             "article page": [f"/article/{i}" for i in ids],
+            "api": [f"/api/articles?q={quote(q)}&size=20" for q in QUERIES],
+            "search page": [f"/?q={quote(q)}" for q in QUERIES],
         }
         print(f"{args.clients} clients, {args.seconds:.0f} s per kind")
         print(f"{'kind':<14}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}  target")
