@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from crawler.serve.access import StoreAccess, StoreDown
 from crawler.serve.feed import atom_feed
 from crawler.serve.metrics import render_metrics, store_down_metrics
 from crawler.serve.params import BadRequest, Search, parse_runs, parse_search, unpaged
-from crawler.serve.present import arabic_date, safe_href, search_terms, shown, shown_url, snippet, term_pattern
+from crawler.serve.present import arabic_date, safe_href, shown, shown_url
 from crawler.serve.security import COOKIE, SecurityMiddleware, authorised, safe_next, session_value
 from crawler.storage.query import PUBLIC_FIELDS, iso, public
 
@@ -66,7 +66,6 @@ def create_app(config: ServeConfig) -> Starlette:
 
     def page(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("nav", name.removesuffix(".html"))
-        context["token_mode"] = bool(config.token)
         return HTMLResponse(env.get_template(name).render(request=request, **context), code)
 
     def wants_json(request: Request) -> bool:
@@ -113,9 +112,8 @@ def create_app(config: ServeConfig) -> Starlette:
 
     async def feed(request: Request) -> Response:
         s = parse_search(request.query_params, default_size=FEED_SIZE)
-        results = await access.run(views.search_view, Search(s.query, 1, s.size))
-        pattern = term_pattern(search_terms(s.query.search))
-        summaries = [snippet(d, pattern).striptags() for d in results.items]
+        results = await access.run(views.search_view, Search(replace(s.query, offset=0), 1, s.size))
+        summaries = [m.striptags() for m in results.snippets]  # a feed summary is plain text
         base = str(request.base_url)
         query = urlencode(s.params(page="", size=""), doseq=True)
         title = f"رصد: {s.query.search}" if s.query.search else "رصد: أحدث المقالات"
