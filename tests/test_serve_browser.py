@@ -50,8 +50,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="ar", timezone_id="Asia/Riyadh")
     pg = context.new_page()
+    problems: list[str] = []
+    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(str(e)))
     yield pg
     context.close()
+    assert problems == []  # no CSP violation, no failed resource, no script error
 
 
 def test_search_in_arabic_with_variants_facets_and_paging(site: dict[str, Any], page: Page, tmp_path: Path) -> None:
