@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "rasd-bench-serve",
                         help="where the generated store is kept between runs")
     parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--cli-runs", type=int, default=3, help="CLI runs per query (median)")
     parser.add_argument("--screenshots", type=Path, metavar="DIR", help="save screenshots instead of measuring")
     args = parser.parse_args(argv)
 
@@ -224,10 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(30)
-    print("the same through the CLI (a fresh process each, median of 3):")
-    search = cli_seconds(db, "articles", "--search", QUERIES[0], "--limit", "20")
+    print(f"the same through the CLI (a fresh process each, median of {args.cli_runs}):")
+    search = cli_seconds(db, "articles", "--search", QUERIES[0], "--limit", "20", runs=args.cli_runs)
     print(f"  rasd articles --search {QUERIES[0]} --limit 20: {search * 1000:.0f} ms")
-    one = cli_seconds(db, "article", ids[0], "--format", "json")
+    one = cli_seconds(db, "article", ids[0], "--format", "json", runs=args.cli_runs)
     print(f"  rasd article ID --format json: {one * 1000:.0f} ms")
     return 0
 
