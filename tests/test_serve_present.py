@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 from crawler.arabic import spelling_pattern
 from crawler.serve.params import BadRequest, parse_search
 from crawler.serve.present import arabic_date, highlight, safe_href, search_terms, shown_url, snippet, term_pattern
+from crawler.serve.security import safe_next
 
 
 @pytest.mark.parametrize(("term", "text", "found"), [
@@ -68,3 +69,12 @@ def test_search_parameters() -> None:
     assert s.params(page=4)["page"] == 4 and s.params()["until"] == "2026-11-02"
     with pytest.raises(BadRequest, match="size"):
         parse_search(QueryParams("size=0"))
+
+
+@pytest.mark.parametrize(("target", "safe"), [
+    ("/?q=%D8%BA%D8%B2%D8%A9", "/?q=%D8%BA%D8%B2%D8%A9"), ("/sites", "/sites"), ("//evil.example/", "/"),
+    ("/\t/evil.example", "/"), ("/\\evil.example", "/"), ("https://evil.example/", "/"), ("", "/"), (None, "/"),
+    ("/\n/evil.example", "/"), ("javascript:alert(1)", "/"),
+])
+def test_login_only_returns_to_this_app(target: str | None, safe: str) -> None:
+    assert safe_next(target) == safe

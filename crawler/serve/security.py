@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from urllib.parse import quote
 
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -27,6 +28,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+_UNSAFE_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
 OPEN_PATHS = ("/login", "/static/", "/healthz")  # /healthz says only whether the store answers
 
 
@@ -44,7 +46,9 @@ def authorised(request: Request, token: str) -> bool:
 
 def safe_next(target: str | None) -> str:
     """Where to go after logging in: a path of this app only (no //host, no scheme)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    # Browsers drop tabs and newlines in URLs and read a backslash as a slash: "/\t/evil" and
+    # "/\\evil" would be //evil, another host. Links made here are percent-encoded: no such bytes.
+    if not target or not target.startswith("/") or target.startswith("//") or _UNSAFE_NEXT.search(target):
         return "/"
     return target
 
