@@ -79,6 +79,8 @@ def create_app(config: ServeConfig) -> Starlette:
         return page(request, "error.html", 400, title="طلب غير صالح", message=str(exc))
 
     async def store_down(request: Request, exc: Exception) -> Response:
+        if request.url.path == "/healthz" and config.token and not authorised(request, config.token):
+            return JSONResponse({"status": "unavailable"}, 503)  # open to anyone: no store details
         if wants_json(request) or request.url.path == "/healthz":
             return JSONResponse({"status": "unavailable", "error": str(exc)}, 503)
         if request.url.path == "/metrics":
@@ -164,7 +166,7 @@ def create_app(config: ServeConfig) -> Starlette:
 
     async def healthz(request: Request) -> Response:
         await access.run(reads.ping)
-        return JSONResponse({"status": "ok", "store": access.masked_uri})
+        return JSONResponse({"status": "ok"})
 
     async def metrics(request: Request) -> Response:
         body = await access.run(render_metrics, config.sites, config.db, config.spool)
