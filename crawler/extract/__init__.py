@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 from crawler.arabic import normalise
 from crawler.config import SiteConfig
 from crawler.dates import parse_date
-from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors, textutil
+from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors, textutil, verdict
 from crawler.extract.textutil import clean, one_line
 from crawler.urls import join_url
 
@@ -169,7 +169,8 @@ def _title(layers: list[tuple[str, dict[str, Any]]], headlines: list[str], site_
 
 
 def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict[str, Any]:
-    """All fields of one page as published (raw date strings; later stages parse them)."""
+    """All fields of one page as published (raw date strings; later stages parse them), and
+    ``not_article``: (error kind, why) when the page is no article (see verdict), else None."""
     tree = parse_html(html)
     ld = jsonld.extract(tree)  # before scripts go: JSON-LD lives in <script>
     etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
@@ -205,6 +206,7 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
         del article["image"], sources["image"]
     elif "image" in article:
         article["image"] = image
+    linked = verdict.link_texts(tree)
     links = readalso.extract(tree, url, site_selectors.get("read_also", ()), page)
     if site_selectors.get("remove"):
         body.remove(tree, site_selectors["remove"])
@@ -226,6 +228,7 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
             article["summary"], sources["summary"] = lead, "body"  # the lead paragraph
     article["read_also"] = links
     article["canonical"] = meta.canonical(tree, url)
+    article["not_article"] = verdict.not_article(article.get("title", ""), article.get("body", ""), linked)
     article["extraction"] = sources
     if layout:
         article["layout"] = layout.name
