@@ -6,6 +6,8 @@ a live crawl produce the same result.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -45,6 +47,8 @@ from pipelines.base import sites_for
 logger = logging.getLogger(__name__)
 
 MAX_LISTING_DEPTH = 3
+# Longest wait, in seconds, of listings for the feeds and sitemaps (see NewsSpider.start).
+DISCOVERY_WAIT = 15.0
 # Failure types → error kinds in stats (rasd/errors/<kind>).
 _FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (CannotResolveHostError, "dns"),
@@ -75,6 +79,11 @@ class NewsSpider(scrapy.Spider):
         self.requested = 0
         # Stored articles (or None) for the links of the page being parsed: one query per page.
         self.looked_up: dict[str, dict[str, Any] | None] = {}
+        # What feeds and sitemaps said about each article URL, from every path that found it:
+        # a story reached first through a listing still gets the feed's time of day.
+        self.hints: dict[str, dict[str, str]] = {}
+        self.discovery_pending = 0  # feeds and sitemaps of start() not yet read
+        self.discovery_done = asyncio.Event()
         self.no_browser: str | None = None
         self.store_problem: str | None = None  # why stored articles cannot be looked up
 
@@ -112,10 +121,17 @@ class NewsSpider(scrapy.Spider):
             self.record_error("store", self.store_problem)
         if self.skipped_without_browser():
             return
-        for url in self.site.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, dont_filter=True)
-        for url in self.site.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True)
+        discovery = [(url, self.parse_feed) for url in self.site.feeds] + \
+                    [(url, self.parse_sitemap) for url in self.site.sitemaps]
+        self.discovery_pending = len(discovery)
+        for url, callback in discovery:
+            yield scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True,
+                                 meta={"rasd_discovery": True})
+        if discovery and self.site.start_urls:
+            # Listings wait for the feeds and sitemaps (boundedly): an article found on both
+            # is then fetched knowing their dates — the time of day its page may not print.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.discovery_done.wait(), DISCOVERY_WAIT)
         for url in self.site.start_urls:
             yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": 0}, dont_filter=True)
 
@@ -134,6 +150,14 @@ class NewsSpider(scrapy.Spider):
         if not entries:
             self.record_error("feed", f"no entries in feed {response.url}")
         yield from self.article_requests(entries, response.url)
+        self.discovered(response.meta)
+
+    def discovered(self, meta: dict[str, Any]) -> None:
+        """One of start()'s feeds or sitemaps is read (or failed): once all are, listings go."""
+        if meta.get("rasd_discovery"):
+            self.discovery_pending -= 1
+            if self.discovery_pending <= 0:
+                self.discovery_done.set()
 
     def parse_sitemap(self, response: Response) -> Any:
         sitemap = parse_sitemap(response.body)
@@ -146,6 +170,7 @@ class NewsSpider(scrapy.Spider):
             [e for e in sitemap.entries if not self.site.article_urls or self.site.is_article_url(e.url)],
             response.url,
         )
+        self.discovered(response.meta)
 
     def parse_listing(self, response: Response) -> Any:
         if not isinstance(response, TextResponse):
@@ -200,6 +225,9 @@ class NewsSpider(scrapy.Spider):
         if self.site.max_pages and self.requested >= self.site.max_pages:
             return
         url = owner.canonical(url)
+        if hints:
+            known = self.hints.setdefault(url, {})
+            known.update({k: v for k, v in hints.items() if k not in known})
         stored = self.looked_up[url] if url in self.looked_up else self.known([url]).get(url)
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
@@ -266,8 +294,9 @@ class NewsSpider(scrapy.Spider):
             self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
             return
         encoding, text = decode_page(body, ctype)
+        url = self._owner(response).canonical(response.request.url)
         yield RawPage(
-            url=self._owner(response).canonical(response.request.url),
+            url=url,
             final_url=response.url,
             status=response.status,
             html=text,
@@ -280,11 +309,13 @@ class NewsSpider(scrapy.Spider):
                 or None,
             },
             depth=response.meta.get("rasd_depth", 0),
-            hints=response.meta.get("rasd_hints", {}),
+            hints={**self.hints.get(url, {}), **response.meta.get("rasd_hints", {})},
         )
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
+        if request is not None:
+            self.discovered(request.meta)
         kind = render_error_kind(failure) or failure_kind(failure)
         self.record_error(kind, f"{request.url if request else '?'}: {failure.getErrorMessage()}")
 
