@@ -185,6 +185,16 @@ def _parse_day_word(text: str, tz: str, now: datetime) -> datetime | None:
         return None
 
 
+_ISO_ZONED = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})\s*$")
+
+
+def without_zone(raw: str | None) -> str | None:
+    """An ISO timestamp's wall-clock reading without its zone ("2024-05-13T06:00:00Z" →
+    "2024-05-13T06:00:00", then read in the site's zone); None when it is no zoned ISO time."""
+    m = _ISO_ZONED.match(raw or "")
+    return m.group(1) if m else None
+
+
 _ISO_TIME = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 

@@ -24,7 +24,7 @@ from lxml import html as lxml_html
 
 from crawler.arabic import normalise
 from crawler.config import SiteConfig
-from crawler.dates import parse_date
+from crawler.dates import parse_date, without_zone
 from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors, textutil, verdict
 from crawler.extract.textutil import clean, one_line
 from crawler.urls import join_url
@@ -168,6 +168,24 @@ def _title(layers: list[tuple[str, dict[str, Any]]], headlines: list[str], site_
     return (headlines[0], "heuristics") if headlines else ("", "")
 
 
+def _one_clock_for_the_family(article: dict[str, Any], sources: dict[str, str],
+                              layers: dict[str, dict[str, Any]], tz: str) -> None:
+    """Metadata whose times are the site's wall clock with a wrong zone (youm7's
+    ``article:published_time`` says 06:00Z for a story printed "06:00 ص", Cairo time): when
+    the printed publication date won and the metadata's own says the same clock reading in
+    another zone, every date of that metadata family (``modified`` too) is read as the
+    site's wall clock — one correction for the family, not one per field."""
+    family = sources.get("modified")
+    if family not in ("jsonld", "meta") or sources.get("published") in (family, None):
+        return
+    claimed, printed = layers[family].get("published"), parse_date(article["published"], tz)
+    local = parse_date(without_zone(claimed), tz)
+    if printed is None or local is None or parse_date(claimed, tz) == local:
+        return  # not the family's clock, or its zone is right
+    if abs((local - printed).total_seconds()) < 60 and (clock := without_zone(article["modified"])):
+        article["modified"] = clock
+
+
 def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict[str, Any]:
     """All fields of one page as published (raw date strings; later stages parse them), and
     ``not_article``: (error kind, why) when the page is no article (see verdict), else None."""
@@ -202,6 +220,7 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
                 article[field], sources[field] = value, layer
                 break
 
+    _one_clock_for_the_family(article, sources, dict(layers), site.timezone if site else "UTC")
     if "image" in article and not (image := join_url(url, article["image"])):
         del article["image"], sources["image"]
     elif "image" in article:
