@@ -94,3 +94,18 @@ def test_a_metadata_family_on_the_local_clock_is_corrected_as_a_whole() -> None:
     assert modified("2024-05-13T06:00:00Z", "2024-05-13T08:30:00Z") == "2024-05-13T08:30:00"
     assert modified("2024-05-13T03:00:00Z", "2024-05-13T08:30:00Z") == "2024-05-13T08:30:00Z"
     assert modified("2024-05-13T06:00:00+03:00", "2024-05-13T08:30:00+03:00") == "2024-05-13T08:30:00+03:00"
+
+
+def test_two_authors_joined_by_waw_are_two_names() -> None:
+    """Issue 13.5: "كايلا إبستين وأنجليكا كاساس" is two people; a name that starts with و
+    (وليد) inside one person's name is not cut."""
+    from crawler.extract.names import split_names
+
+    def authors(name: str) -> list[str]:
+        return extract_article(page(f'<meta name="author" content="{name}">'), URL)["authors"]
+
+    assert authors("كايلا إبستين وأنجليكا كاساس") == ["كايلا إبستين", "أنجليكا كاساس"]
+    assert authors("أحمد علي و محمد حسن") == ["أحمد علي", "محمد حسن"]
+    assert authors("سامي أحمد وليد حسن") == ["سامي أحمد وليد حسن"]
+    assert authors("محمد وليد") == ["محمد وليد"]
+    assert split_names("أحمد علي ووليد حسن وهبة وائل") == ["أحمد علي", "وليد حسن", "هبة وائل"]

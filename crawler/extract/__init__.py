@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 from crawler.arabic import normalise
 from crawler.config import SiteConfig
 from crawler.dates import parse_date, without_zone
-from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors, textutil, verdict
+from crawler.extract import body, heuristics, jsonld, layouts, meta, names, readalso, selectors, textutil, verdict
 from crawler.extract.textutil import clean, one_line
 from crawler.urls import join_url
 
@@ -88,7 +88,7 @@ def _valid_authors(values: list[str], ctx: _Context) -> list[str]:
         if (not name or len(name) > 80 or "://" in name or name.startswith(("www.", "@"))
                 or ctx.is_site(name)):
             continue
-        out.append(name)
+        out += [n for n in names.split_names(name) if not ctx.is_site(n)]
     return out
 
 
