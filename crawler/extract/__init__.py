@@ -25,7 +25,19 @@ from lxml import html as lxml_html
 from crawler.arabic import normalise
 from crawler.config import SiteConfig
 from crawler.dates import parse_date, without_zone
-from crawler.extract import body, heuristics, jsonld, layouts, meta, names, readalso, selectors, textutil, verdict
+from crawler.extract import (
+    attribution,
+    body,
+    heuristics,
+    jsonld,
+    layouts,
+    meta,
+    names,
+    readalso,
+    selectors,
+    textutil,
+    verdict,
+)
 from crawler.extract.textutil import clean, one_line
 from crawler.urls import join_url
 
@@ -238,6 +250,9 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
             text, layer = ld_body, "jsonld"  # trafilatura missed the article; its JSON-LD has it
     if text:
         text, bylines = body.tidy(text, [title, *seen["headlines"]])
+        text, agency = attribution.take(text, ctx.site_keys)
+        if agency and "source" not in article:
+            article["source"], sources["source"] = agency, "body"
         if text:
             article["body"], sources["body"] = text, layer
         if "authors" not in article and (names := _valid_authors(bylines, ctx)):
