@@ -14,9 +14,6 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from crawler.arabic import normalise
-from crawler.extract.textutil import node_text
-
 # Share of the body's words that are link texts above which the body is a list of links.
 # Measured: real articles (the 181 pages of the Zyte benchmark, the Arabic corpus) stay
 # under 0.22 — inline "read also" headlines, tag lines; listing pages with teasers are
@@ -28,9 +25,16 @@ MIN_LINKED_PARAGRAPHS = 3
 PROSE_WORDS = 15
 
 
+_TEXT = etree.XPath("string()")
+
+
 def link_texts(tree: etree._Element) -> set[str]:
-    """The normalised text of every link on the page."""
-    return {key for a in tree.iter("a") if (key := normalise(node_text(a)))}
+    """The text of every link on the page, spaces collapsed (as :func:`_key` does)."""
+    return {text for a in tree.iter("a") if (text := _key(_TEXT(a)))}
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split())
 
 
 def not_article(title: str, body: str, links: Iterable[str] | set[str]) -> tuple[str, str] | None:
@@ -43,13 +47,13 @@ def not_article(title: str, body: str, links: Iterable[str] | set[str]) -> tuple
         return "no_text", "no article text found"
     linked = set(links)
     words = [len(p.split()) for p in paragraphs]
-    linked_words = [n for p, n in zip(paragraphs, words, strict=True) if normalise(p) in linked]
+    is_link = [_key(p) in linked for p in paragraphs]
+    linked_words = [n for n, link in zip(words, is_link, strict=True) if link]
     share = sum(linked_words) / max(1, sum(words))
     if len(linked_words) >= MIN_LINKED_PARAGRAPHS and \
             share >= (LINKED_SHARE if title else LINKED_SHARE_WITHOUT_HEADLINE):
         return "not_article", (f"its text is a list of links ({len(linked_words)} of "
                                f"{len(paragraphs)} paragraphs are link texts): a listing or menu page")
-    if not title and not any(n >= PROSE_WORDS and normalise(p) not in linked
-                             for p, n in zip(paragraphs, words, strict=True)):
+    if not title and not any(n >= PROSE_WORDS and not link for n, link in zip(words, is_link, strict=True)):
         return "not_article", "no headline and no paragraph of article text"
     return None
