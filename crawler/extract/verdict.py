@@ -37,7 +37,7 @@ def _key(text: str) -> str:
     return " ".join(text.split())
 
 
-def not_article(title: str, body: str, links: Iterable[str] | set[str]) -> tuple[str, str] | None:
+def not_article(title: str, body: str, links: Iterable[str]) -> tuple[str, str] | None:
     """(error kind, why) when the page is not an article, else None.
 
     ``no_text``: nothing article-like at all. ``not_article``: text that is a listing or a
