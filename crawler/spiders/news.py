@@ -28,6 +28,7 @@ from scrapy.exceptions import (
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 from twisted.internet import defer, error
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed
@@ -127,9 +128,10 @@ class NewsSpider(scrapy.Spider):
         for url, callback in discovery:
             yield scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True,
                                  meta={"rasd_discovery": True})
-        if discovery and self.site.start_urls:
+        if discovery and self.site.start_urls and is_asyncio_reactor_installed():
             # Listings wait for the feeds and sitemaps (boundedly): an article found on both
             # is then fetched knowing their dates — the time of day its page may not print.
+            # (Rasd's settings install the asyncio reactor; another one just does not wait.)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.discovery_done.wait(), DISCOVERY_WAIT)
         for url in self.site.start_urls:
