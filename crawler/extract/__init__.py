@@ -255,8 +255,8 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
             article["source"], sources["source"] = agency, "body"
         if text:
             article["body"], sources["body"] = text, layer
-        if "authors" not in article and (names := _valid_authors(bylines, ctx)):
-            article["authors"], sources["authors"] = names, "heuristics"
+        if "authors" not in article and (bylined := _valid_authors(bylines, ctx)):
+            article["authors"], sources["authors"] = bylined, "heuristics"
         if "summary" not in article and text and (lead := _valid_summary(text.split("\n\n")[0], ctx)) \
                 and len(lead) <= 500:
             article["summary"], sources["summary"] = lead, "body"  # the lead paragraph
