@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from crawler.config import SiteConfig
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
-from crawler.urls import canonical_url
+from crawler.urls import join_url
 from pipelines import OFFLINE_STAGES
 
 MAX_SHOWN_LINKS = 5
@@ -113,8 +113,9 @@ class CheckSpider(NewsSpider):
         """While an entry point is parsed, only note its article links."""
         if self._collecting is None:
             return super().article_request(url, referer, hints=hints, depth=depth)
-        url = canonical_url(url, base=referer)
-        if self.site.owns(url) and url not in (u for u, _ in self._collecting):
+        url = join_url(referer, url)  # as linked: that spelling is what the check requests
+        key = self.site.canonical(url) if url else ""
+        if key and self.site.owns(key) and key not in (self.site.canonical(u) for u, _ in self._collecting):
             self._collecting.append((url, hints or {}))
         return iter(())
 

@@ -16,17 +16,18 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from bson import ObjectId
 from pymongo import ReturnDocument
-from scrapy import signals
-from scrapy.crawler import Crawler
-from scrapy.http import Request, Response
 
 from crawler.storage.query import iso
 from crawler.storage.spool import RUN, Spool, spool_dir
 from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+
+if TYPE_CHECKING:  # Scrapy only when a crawl records its run, not for `rasd runs`/`status`
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +163,8 @@ class RunRecorder:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        from scrapy import signals
+
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)

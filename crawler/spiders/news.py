@@ -38,11 +38,12 @@ from crawler.errors import record_error
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
 from crawler.fetch.discovery import Entry, parse_feed, parse_sitemap
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
+from crawler.fetch.identity import fetch_url, identity_meta, request_key
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
 from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
-from crawler.urls import is_valid_url, join_url
+from crawler.urls import is_valid_url, join_url, request_url
 from pipelines.base import sites_for
 
 logger = logging.getLogger(__name__)
@@ -187,9 +188,9 @@ class NewsSpider(scrapy.Spider):
                 continue
             if self.site.is_follow_url(url):
                 if depth < MAX_LISTING_DEPTH:
-                    yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": depth + 1})
+                    yield self.page_request(link.url, self.parse_listing, "listing", {"listing_depth": depth + 1})
             elif self.site.is_article_url(url):
-                articles.append(Entry(url))
+                articles.append(Entry(link.url))
         yield from self.article_requests(articles, response.url)
 
     def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
@@ -226,11 +227,11 @@ class NewsSpider(scrapy.Spider):
             return
         if self.site.max_pages and self.requested >= self.site.max_pages:
             return
-        url = owner.canonical(url)
+        key = owner.canonical(url)
         if hints:
-            known = self.hints.setdefault(url, {})
+            known = self.hints.setdefault(key, {})
             known.update({k: v for k, v in hints.items() if k not in known})
-        stored = self.looked_up[url] if url in self.looked_up else self.known([url]).get(url)
+        stored = self.looked_up[key] if key in self.looked_up else self.known([key]).get(key)
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
         self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
@@ -242,12 +243,13 @@ class NewsSpider(scrapy.Spider):
             meta["handle_httpstatus_list"] = [304]
         if owner is not self.site:
             meta.update(rasd_site=owner.name, allow_offsite=True)
-        yield self.page_request(url, self.parse_article, "article", meta, headers=what.headers or None)
+        yield self.page_request(fetch_url(owner, key, url, stored), self.parse_article, "article", meta,
+                                headers=what.headers or None)
 
-    def _owner(self, response: Response) -> SiteConfig:
-        """The configured site an article response belongs to (another one for a read-also
-        link that led there)."""
-        name = response.meta.get("rasd_site")
+    def _owner(self, meta: dict[str, Any]) -> SiteConfig:
+        """The configured site a request belongs to (another one for a read-also link that
+        led there)."""
+        name = meta.get("rasd_site")
         if name and name != self.site.name:
             return sites_for(self.crawler).get(name, self.site)
         return self.site
@@ -255,8 +257,11 @@ class NewsSpider(scrapy.Spider):
     def page_request(
         self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
     ) -> scrapy.Request:
-        """A listing or article request: through the browser when the site renders, plain
+        """A listing or article request for ``url`` as the site spelt it, naming the page it
+        is for (crawler.fetch.identity): through the browser when the site renders, plain
         HTTP otherwise. Feeds and sitemaps never come here — discovery needs no browser."""
+        url = request_url(url)
+        meta = {**identity_meta(self._owner(meta), url), **meta}
         if self.site.renders(kind):
             meta = {**meta, **render_meta(self.site, kind)}
         kwargs.setdefault("errback", self.on_error)
@@ -296,9 +301,9 @@ class NewsSpider(scrapy.Spider):
             self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
             return
         encoding, text = decode_page(body, ctype)
-        url = self._owner(response).canonical(response.request.url)
+        key = request_key(response.request)
         yield RawPage(
-            url=url,
+            url=key,
             final_url=response.url,
             status=response.status,
             html=text,
@@ -311,7 +316,7 @@ class NewsSpider(scrapy.Spider):
                 or None,
             },
             depth=response.meta.get("rasd_depth", 0),
-            hints={**self.hints.get(url, {}), **response.meta.get("rasd_hints", {})},
+            hints={**self.hints.get(key, {}), **response.meta.get("rasd_hints", {})},
         )
 
     def on_error(self, failure: Failure) -> None:

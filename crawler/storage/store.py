@@ -18,11 +18,11 @@ from typing import Any, ClassVar
 
 import pymongo
 from bson.errors import BSONError
-from platformdirs import user_data_path
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
 from crawler.dates import refines
 from crawler.storage import neardup
+from crawler.storage.paths import default_db_path
 
 DB_NAME = "rasd"
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
@@ -74,10 +74,6 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, WriteError) and not isinstance(exc, DuplicateKeyError):
         return False
     return isinstance(exc, PyMongoError | sqlite3.Error | OSError)
-
-
-def default_db_path() -> Path:
-    return user_data_path("rasd", appauthor=False) / "rasd.db"
 
 
 def resolve_db(uri: str | None = None) -> str:
@@ -133,7 +129,8 @@ VERSIONED_FIELDS = ("title", "body", "published", "modified")
 _VERSION_SNAPSHOT = (*VERSIONED_FIELDS, "fingerprint", "fetched_at", "version")
 # Read by the spider to decide whether (and how) to refetch a known article.
 _KNOWN_FIELDS = {"url": 1, "aliases": 1, "published": 1, "modified": 1, "first_seen": 1,
-                 "last_seen": 1, "fetched_at": 1, "headers": 1, "version": 1}
+                 "last_seen": 1, "fetched_at": 1, "headers": 1, "version": 1,
+                 "final_url": 1}
 # Read from near-duplicate candidates.
 _CANDIDATE_FIELDS = {"url": 1, "minhash": 1, "published": 1, "first_seen": 1, "duplicate_of": 1,
                      "cluster_id": 1}
