@@ -100,15 +100,18 @@ def run(args: argparse.Namespace) -> int:
         code = EXIT_DEGRADED
     elif args.trigger == "manual":  # the scheduler settles its runs before judging
         from crawler.ops.alerts import record_health
+        from crawler.ops.watches import notify_watches
 
         with open_store(args) as store:
             for name in names:
                 record_health(store, sites[name])
+            notify_watches(store)
     sys.stderr.flush()
     blocked = [s.site for s in summaries if s.status == "blocked"]
     print(f"{len(failed)} of {len(summaries)} site(s) failed" + (f": {', '.join(failed)}" if failed else "")
           + (f"; {len(blocked)} blocked (the site refused us): {', '.join(blocked)}" if blocked else ""))
     return code
+
 
 def network_lines(site: str, stats: dict[str, Any]) -> list[str]:
     """One line per kind of network failure of a site, and one per host given up: what a
