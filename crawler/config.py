@@ -146,15 +146,90 @@ def _looks_like_article(url: str) -> bool:
     return bool(last) and last[-1].count("-") >= 3
 
 
+# --- the keys a site config may hold ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key users may write in a site config, as they write it.
+
+    The single list of keys: the validator accepts exactly these (and takes its defaults
+    from here), and docs/site-config-keys.md is generated from them, so the reference
+    cannot drift from what Rasd accepts."""
+
+    name: str
+    type: str  # as written in TOML
+    meaning: str
+    # The TOML value used when the key is absent; None when it is required or derived.
+    default: Any = None
+    # Said instead of the default when there is none to write (required, derived).
+    default_text: str = ""
+
+    @property
+    def default_shown(self) -> str:
+        if self.default_text:
+            return self.default_text
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        return f'"{self.default}"' if isinstance(self.default, str) else repr(self.default)
+
+
+SITE_KEYS: tuple[Key, ...] = (
+    Key("name", "string", "unique id, equal to the file name: a-z, 0-9, '-', '_'",
+        default_text="required"),
+    Key("title", "string", "display name", default_text="the name"),
+    Key("start_urls", "list of URLs", "listing pages scanned for article links; at least one of "
+        "start_urls, feeds, sitemaps is required", default_text="[]"),
+    Key("feeds", "list of URLs", "RSS 2.0, Atom or JSON Feed", default_text="[]"),
+    Key("sitemaps", "list of URLs", "sitemap, sitemap index or Google News sitemap", default_text="[]"),
+    Key("article_urls", "list of regexes", "which links are articles; without it, links whose path "
+        "carries a long number or a multi-word slug (generic mode)", default_text="[]"),
+    Key("follow", "list of regexes", "listing/pagination links to follow from start_urls",
+        default_text="[]"),
+    Key("render", 'boolean or list of "listing"/"article"', "load these pages in headless Chromium "
+        "(pages built by JavaScript); true = both kinds", default=False),
+    Key("wait_for", "selector, or table listing/article = selector", "rendered pages: the element "
+        "whose presence means the content has arrived", default_text="network idle for 0.5 s"),
+    Key("render_timeout", "number of seconds", "rendered pages: seconds per page", default=30),
+    Key("schedule", "string", "interval (30s, 15m, 2h, 1d) or 5-field cron expression, in the "
+        "site's timezone", default="1h"),
+    Key("max_duration", "interval or seconds", "a scheduled crawl running longer is stopped",
+        default="1h"),
+    Key("timezone", "IANA time zone", "for page dates printed without a zone and for cron",
+        default="UTC"),
+    Key("language", "language code", "stored when the text does not show its language", default="ar"),
+    Key("allowed_domains", "list of host names", "domains the crawl stays on (subdomains included)",
+        default_text="the hosts of the entry points"),
+    Key("read_also_depth", "whole number", "how many read-also hops to follow from a discovered "
+        "article", default=1),
+    Key("max_pages", "whole number", "cap on article requests per run; 0 = none", default=0),
+    Key("obey_robots", "boolean", "obey robots.txt; false is an explicit opt-out, logged at every "
+        "crawl", default=True),
+    Key("canonical_origin", "scheme://host", "the scheme and host every spelling of the site's URLs "
+        "is rewritten to", default_text="scheme and host of the first feed/sitemap/start URL"),
+    Key("recheck_window", "interval", "how long after publication stored articles are rechecked "
+        '(conditional GET); "0" = never', default="48h"),
+    Key("drop_duplicates", "boolean", "don't store near-duplicates of an article already stored",
+        default=False),
+    Key("selectors", "table field = selector or list", "per field: CSS, or XPath when starting "
+        "with / ./ ( — overrides the generic extraction layers", default_text="{}"),
+    Key("layouts", "array of tables [[layouts]]", "selectors for one era of the site's markup "
+        "(keys below)", default_text="[]"),
+)
+LAYOUT_KEYS: tuple[Key, ...] = (
+    Key("name", "string", "a short label such as '2023'", default_text="required"),
+    Key("since", "date", "pages published from this day (site's time zone)", default_text="open"),
+    Key("until", "date", "pages published before this day", default_text="open"),
+    Key("selectors", "table field = selector or list", "at least one; added to (and overriding) "
+        "the shared [selectors]", default_text="required"),
+)
+_KNOWN_KEYS = frozenset(k.name for k in SITE_KEYS)
+_LAYOUT_KEYS = frozenset(k.name for k in LAYOUT_KEYS)
+_DEFAULTS = {k.name: k.default for k in SITE_KEYS if k.default is not None}
+
+
 # --- loading and validation -------------------------------------------------------------
 
-_KNOWN_KEYS = {
-    "name", "title", "start_urls", "feeds", "sitemaps", "article_urls", "follow", "render",
-    "wait_for", "render_timeout", "schedule", "timezone", "language", "allowed_domains",
-    "read_also_depth", "max_pages", "selectors", "layouts", "max_duration", "obey_robots",
-    "canonical_origin", "recheck_window", "drop_duplicates",
-}
-_LAYOUT_KEYS = {"name", "since", "until", "selectors"}
 
 
 def _str_list(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -244,30 +319,30 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     if not (start_urls or feeds or sitemaps):
         raise ConfigError(path, "start_urls", "a site needs at least one of start_urls, feeds, sitemaps")
 
-    schedule = data.get("schedule", "1h")
+    schedule = data.get("schedule", _DEFAULTS["schedule"])
     if not isinstance(schedule, str):
         raise ConfigError(path, "schedule", "must be a string such as '15m' or '*/30 * * * *'")
     validate_schedule(path, schedule.strip())
 
-    max_duration = _duration(path, data, "max_duration", default=3600)
+    max_duration = _duration(path, data, "max_duration", default=_DEFAULTS["max_duration"])
 
-    timezone = data.get("timezone", "UTC")
+    timezone = data.get("timezone", _DEFAULTS["timezone"])
     try:
         ZoneInfo(str(timezone))
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(path, "timezone", f"unknown time zone {timezone!r}") from exc
 
-    render_pages = _render_pages(path, data.get("render", False))
-    if not isinstance(data.get("drop_duplicates", False), bool):
+    render_pages = _render_pages(path, data.get("render", _DEFAULTS["render"]))
+    if not isinstance(data.get("drop_duplicates", _DEFAULTS["drop_duplicates"]), bool):
         raise ConfigError(path, "drop_duplicates", "must be true or false")
-    if not isinstance(data.get("obey_robots", True), bool):
+    if not isinstance(data.get("obey_robots", _DEFAULTS["obey_robots"]), bool):
         raise ConfigError(path, "obey_robots", "must be true or false")
-    for key, default in (("read_also_depth", 1), ("max_pages", 0)):
-        value = data.get(key, default)
+    for key in ("read_also_depth", "max_pages"):
+        value = data.get(key, _DEFAULTS[key])
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(path, key, "must be a whole number >= 0")
 
-    render_timeout = data.get("render_timeout", DEFAULT_RENDER_TIMEOUT)
+    render_timeout = data.get("render_timeout", _DEFAULTS["render_timeout"])
     if not isinstance(render_timeout, int | float) or isinstance(render_timeout, bool) or render_timeout <= 0:
         raise ConfigError(path, "render_timeout", "must be a number of seconds greater than zero")
 
@@ -280,7 +355,7 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     title = data.get("title", name)
     if not isinstance(title, str):
         raise ConfigError(path, "title", "must be a string")
-    language = data.get("language", "ar")
+    language = data.get("language", _DEFAULTS["language"])
     if not isinstance(language, str):
         raise ConfigError(path, "language", "must be a language code such as 'ar'")
     origin = data.get("canonical_origin", "")
@@ -292,7 +367,7 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     else:
         # The first entry point says which scheme and host the site is reached under.
         origin = origin_of((feeds + sitemaps + start_urls)[0])
-    recheck = data.get("recheck_window", "48h")
+    recheck = data.get("recheck_window", _DEFAULTS["recheck_window"])
     if not isinstance(recheck, str) or not (recheck.strip() == "0" or _INTERVAL.match(recheck.strip())):
         raise ConfigError(path, "recheck_window", "must be an interval such as '48h', '2d' or '0' (never)")
     recheck_seconds = interval_seconds(recheck.strip()) or 0
@@ -304,10 +379,11 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
         wait_for=_wait_for(path, data.get("wait_for")), render_timeout=float(render_timeout),
         schedule=schedule.strip(), max_duration=max_duration, timezone=str(timezone), language=language,
         allowed_domains=tuple(d.lower() for d in domains),
-        read_also_depth=data.get("read_also_depth", 1), max_pages=data.get("max_pages", 0),
-        obey_robots=data.get("obey_robots", True), selectors=selectors, layouts=layouts,
+        read_also_depth=data.get("read_also_depth", _DEFAULTS["read_also_depth"]),
+        max_pages=data.get("max_pages", _DEFAULTS["max_pages"]),
+        obey_robots=data.get("obey_robots", _DEFAULTS["obey_robots"]), selectors=selectors, layouts=layouts,
         canonical_origin=origin, recheck_window=recheck_seconds,
-        drop_duplicates=data.get("drop_duplicates", False),
+        drop_duplicates=data.get("drop_duplicates", _DEFAULTS["drop_duplicates"]),
     )
 
 
