@@ -256,8 +256,10 @@ def run_checks(site_names: list[str], settings: Settings, budget: float = DEFAUL
     process.start()
     reports = []
     for crawler in crawlers:
-        crawler.spider.report.finish_reason = str(crawler.stats.get_value("finish_reason") or "")
-        reports.append(crawler.spider.report)
+        spider = crawler.spider
+        assert isinstance(spider, CheckSpider)  # process.crawl built it from CheckSpider
+        spider.report.finish_reason = str(crawler.stats.get_value("finish_reason") or "")
+        reports.append(spider.report)
     return reports
 
 

@@ -99,14 +99,14 @@ def plan(store: Store, sites: Sequence[SiteConfig], now: datetime | None = None)
     plans = []
     for site in sites:
         last = latest_run(store, site.name)
-        started = last.get("started") if last else None
+        started: datetime | None = last.get("started") if last else None
         seconds = site.schedule_seconds()
         if is_due(site, started, now):
             why = ("never crawled" if started is None
                    else f"last run {started:%Y-%m-%d %H:%M:%S} UTC is older than its schedule")
             next_run = now + timedelta(seconds=random.uniform(0, min(jitter(site), 5.0)))
             trigger = make_trigger(site, next_run)
-        elif seconds is not None:
+        elif seconds is not None and started is not None:  # not due means it has run
             next_run = started + timedelta(seconds=seconds)
             why = f"last run {started:%Y-%m-%d %H:%M:%S} UTC"
             trigger = make_trigger(site, next_run)

@@ -46,6 +46,11 @@ DISCOVERY_WAIT = 15.0
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # Set by from_crawler (they need the crawler's settings, which __init__ has not).
+    site: SiteConfig
+    allowed_domains: list[str]
+    links: LinkExtractor
+    store: Store | None
 
     def __init__(self, site: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -70,7 +75,7 @@ class NewsSpider(scrapy.Spider):
         if spider.site_name not in sites:
             known = ", ".join(sorted(sites)) or "none"
             raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
-        spider.site: SiteConfig = sites[spider.site_name]
+        spider.site = sites[spider.site_name]
         spider.allowed_domains = list(spider.site.allowed_domains)
         # Not allow_domains: Scrapy compares it with host:port, so a site on a non-default
         # port would yield no links; site.owns() filters by host below.
@@ -313,6 +318,8 @@ class NewsSpider(scrapy.Spider):
             self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
             return
         encoding, text = decode_page(body, ctype)
+        # A downloaded response always carries the request it answers.
+        assert response.request is not None
         key = request_key(response.request)
         yield RawPage(
             url=key,
@@ -337,7 +344,7 @@ class NewsSpider(scrapy.Spider):
             self.discovered(request.meta)
         url = request.url if request else "?"
         # A refusal is named by what refused us (a challenge page rather than its 403).
-        blocked = blocked_response(failure.value.response) if failure.check(HttpError) else None
+        blocked = blocked_response(failure.value.response) if isinstance(failure.value, HttpError) else None
         if blocked:
             self.record_error(blocked[0], f"{url}: {blocked[1]}")
             return
