@@ -20,13 +20,13 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.http import Response
 from scrapy.settings import Settings
 from twisted.python.failure import Failure
@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, table
 from crawler.config import SiteConfig, site_dirs
 from crawler.fetch.blocking import advice_for, is_blocked_kind
+from crawler.items import RawPage
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
 from crawler.urls import display_url, join_url
@@ -43,6 +44,7 @@ MAX_SHOWN_LINKS = 5
 OK, BLOCKED, FAILING = "ok", "blocked", "failing"
 CHECKED_FIELDS = ("title", "published", "authors", "body")  # "fields missing" in the table
 DEFAULT_BUDGET = 60  # seconds per site; all sites run at once
+EntryParser = Callable[[Response], Iterator[scrapy.Request]]
 
 
 @dataclass
@@ -122,10 +124,13 @@ class CheckSpider(NewsSpider):
         self.report = CheckReport(site=site or "")
         self._collecting: list[tuple[str, dict[str, str]]] | None = None
 
-    def _entries(self) -> list[tuple[str, str, Any]]:
-        return ([("feed", u, self.parse_feed) for u in self.site.feeds]
-                + [("sitemap", u, self.parse_sitemap) for u in self.site.sitemaps]
-                + [("listing", u, self.parse_listing) for u in self.site.start_urls])
+    def _entries(self) -> list[tuple[str, str, EntryParser]]:
+        parsers: list[tuple[tuple[str, ...], str, EntryParser]] = [
+            (self.site.feeds, "feed", self.parse_feed),
+            (self.site.sitemaps, "sitemap", self.parse_sitemap),
+            (self.site.start_urls, "listing", self.parse_listing),
+        ]
+        return [(kind, u, parse) for urls, kind, parse in parsers for u in urls]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.skipped_without_browser():
@@ -175,7 +180,7 @@ class CheckSpider(NewsSpider):
         yield from self._entry_request(index + 1)
 
     def article_request(self, url: str, referer: str, hints: dict[str, str] | None = None,
-                        depth: int = 0) -> Any:
+                        depth: int = 0) -> Iterator[scrapy.Request]:
         """While an entry point is parsed, only note its article links."""
         if self._collecting is None:
             return super().article_request(url, referer, hints=hints, depth=depth)
@@ -185,7 +190,7 @@ class CheckSpider(NewsSpider):
             self._collecting.append((url, hints or {}))
         return iter(())
 
-    def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
+    def on_read_also(self, item: Mapping[str, Any], links: list[dict[str, str]]) -> None:
         """A check fetches one article; read-also links are shown, not followed."""
 
     def check_probe(self, response: Response) -> Iterator[scrapy.Request]:
@@ -194,10 +199,10 @@ class CheckSpider(NewsSpider):
 
     def check_probe_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         self.probe_failed(failure)
-        yield from self._entry_request(failure.request.meta["entry_index"] + 1)  # type: ignore[attr-defined]
+        yield from self._entry_request(failure.request.meta["entry_index"] + 1)  # type: ignore[attr-defined]  # set by Scrapy on errback failures
 
     def entry_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        request = failure.request  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
         response = getattr(failure.value, "response", None)
         result = self.report.entries[-1]
         result.status = response.status if response is not None else None
@@ -217,7 +222,7 @@ class CheckSpider(NewsSpider):
         if is_blocked_kind(kind):
             self.report.blocked.append((kind, message))
 
-    def parse_article(self, response: Response) -> Any:
+    def parse_article(self, response: Response) -> Iterator[RawPage]:
         self.report.article_status = response.status
         yield from super().parse_article(response)
 
@@ -256,10 +261,9 @@ def run_checks(site_names: list[str], settings: Settings, budget: float = DEFAUL
     process.start()
     reports = []
     for crawler in crawlers:
-        spider = crawler.spider
-        assert isinstance(spider, CheckSpider)  # process.crawl built it from CheckSpider
-        spider.report.finish_reason = str(crawler.stats.get_value("finish_reason") or "")
-        reports.append(spider.report)
+        report = _report(crawler)
+        report.finish_reason = str(crawler.stats.get_value("finish_reason") or "")
+        reports.append(report)
     return reports
 
 
@@ -267,14 +271,20 @@ def run_check(site_name: str, settings: Settings, budget: float = DEFAULT_BUDGET
     return run_checks([site_name], settings, budget)[0]
 
 
-def _collect(crawler: Any) -> None:
+def _report(crawler: Crawler) -> CheckReport:
+    spider = crawler.spider
+    assert isinstance(spider, CheckSpider)  # every crawler here is created for CheckSpider
+    return spider.report
+
+
+def _collect(crawler: Crawler) -> None:
     """The article the pipelines produced (or why they dropped it) goes into the report."""
 
-    def scraped(item: Any, **_: Any) -> None:
-        crawler.spider.report.article = dict(item)
+    def scraped(item: Mapping[str, Any], **_: Any) -> None:
+        _report(crawler).article = dict(item)
 
-    def dropped(item: Any, exception: BaseException, **_: Any) -> None:
-        crawler.spider.report.article_error = f"dropped by the pipeline: {exception}"
+    def dropped(item: Mapping[str, Any], exception: BaseException, **_: Any) -> None:
+        _report(crawler).article_error = f"dropped by the pipeline: {exception}"
 
     crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
     crawler.signals.connect(dropped, signal=signals.item_dropped, weak=False)

@@ -22,12 +22,13 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from bson import ObjectId
 
 from crawler.config import SiteConfig, cron_trigger
 from crawler.ops.alerts import record_health
@@ -156,7 +157,7 @@ class CrawlScheduler:
         self.scheduler.start()
         return plans
 
-    def request_stop(self, signum: int | None = None, frame: Any = None) -> None:
+    def request_stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         if self.stopping.is_set():
             return
         self.stop_deadline = time.monotonic() + self.options.grace
@@ -206,7 +207,7 @@ class CrawlScheduler:
         except DATABASE_ERRORS as exc:
             logger.error("%s: database error: %s", name, mask_secrets(str(exc)))
 
-    def _command(self, site: SiteConfig, run_id: Any) -> list[str]:
+    def _command(self, site: SiteConfig, run_id: ObjectId) -> list[str]:
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", site.name, "--trigger", "schedule",
                "--run-id", str(run_id), "--scheduler-pid", str(os.getpid()), "--db", self.options.db]
         if self.options.spool:
@@ -217,7 +218,7 @@ class CrawlScheduler:
             cmd += ["-s", f"{key}={value}"]
         return [*cmd, "-v"] if self.options.verbose else cmd
 
-    def _crawl(self, store: Store, site: SiteConfig, run_id: Any, lease: Lease) -> None:
+    def _crawl(self, store: Store, site: SiteConfig, run_id: ObjectId, lease: Lease) -> None:
         started = time.monotonic()
         child = subprocess.Popen(
             self._command(site, run_id), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -301,7 +302,7 @@ def follow_scheduler_death(scheduler_pid: int) -> None:
         return
     import ctypes
 
-    def orphaned(signum: int, frame: Any) -> None:
+    def orphaned(signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # once: a second SIGTERM would be unclean
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
@@ -135,7 +135,7 @@ class NewsSpider(scrapy.Spider):
             self.record_error(blocked[0], f"{response.url}: {blocked[1]}")
         return blocked is not None
 
-    def parse_feed(self, response: Response) -> Any:
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         try:
             if self.refused(response):
                 return
@@ -171,9 +171,9 @@ class NewsSpider(scrapy.Spider):
             self.record_error("feed", f"no entries in feed {response.url}")
 
     def probe_failed(self, failure: Failure) -> None:
-        self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]
+        self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]  # set by Scrapy on errback failures
 
-    def parse_sitemap(self, response: Response) -> Any:
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         try:
             if self.refused(response):
                 return
@@ -190,7 +190,7 @@ class NewsSpider(scrapy.Spider):
         finally:
             self.discovered(response.meta)
 
-    def parse_listing(self, response: Response) -> Any:
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse) or self.refused(response):
             return
         depth = response.meta.get("listing_depth", 0)
@@ -208,7 +208,7 @@ class NewsSpider(scrapy.Spider):
                 articles.append(Entry(link.url))
         yield from self.article_requests(articles, response.url)
 
-    def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
+    def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Iterator[scrapy.Request]:
         """Every article link of one page: one store query for all of them, then
         :meth:`article_request` for each."""
         joined = (join_url(referer, e.url) for e in entries)
@@ -223,7 +223,7 @@ class NewsSpider(scrapy.Spider):
 
     def article_request(
         self, url: str, referer: str, hints: dict[str, str] | None = None, depth: int = 0
-    ) -> Any:
+    ) -> Iterator[scrapy.Request]:
         """A request for one discovered article if it is worth fetching: a new one, or a
         stored one when :func:`crawler.fetch.incremental.plan` says so."""
         try:
@@ -270,7 +270,8 @@ class NewsSpider(scrapy.Spider):
         return self.site
 
     def page_request(
-        self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
+        self, url: str, callback: Callable[[Response], Iterable[object]], kind: str, meta: dict[str, Any],
+        **kwargs: Any
     ) -> scrapy.Request:
         """A listing or article request for ``url`` as the site spelt it, naming the page it
         is for (crawler.fetch.identity): through the browser when the site renders, plain
@@ -292,7 +293,7 @@ class NewsSpider(scrapy.Spider):
             self.record_error("store", f"cannot check stored articles: {exc}")
             return {}
 
-    def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
+    def on_read_also(self, item: Mapping[str, Any], links: list[dict[str, str]]) -> None:
         """Follow same-site read-also links found by the pipelines, up to the site's depth."""
         depth = (item.get("depth") or 0) + 1
         if item.get("site") != self.site.name or depth > self.site.read_also_depth:
@@ -302,7 +303,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- fetching ----------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Any:
+    def parse_article(self, response: Response) -> Iterator[RawPage]:
         if response.status == 304:
             self.crawler.stats.inc_value("rasd/not_modified")
             return
