@@ -20,7 +20,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,6 @@ from twisted.python.failure import Failure
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, table
 from crawler.config import SiteConfig, site_dirs
 from crawler.fetch.blocking import advice_for, is_blocked_kind
-from crawler.items import RawPage
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
 from crawler.urls import display_url, join_url
@@ -44,7 +43,6 @@ MAX_SHOWN_LINKS = 5
 OK, BLOCKED, FAILING = "ok", "blocked", "failing"
 CHECKED_FIELDS = ("title", "published", "authors", "body")  # "fields missing" in the table
 DEFAULT_BUDGET = 60  # seconds per site; all sites run at once
-EntryParser = Callable[[Response], Iterator[scrapy.Request]]
 
 
 @dataclass
@@ -124,13 +122,10 @@ class CheckSpider(NewsSpider):
         self.report = CheckReport(site=site or "")
         self._collecting: list[tuple[str, dict[str, str]]] | None = None
 
-    def _entries(self) -> list[tuple[str, str, EntryParser]]:
-        parsers: list[tuple[tuple[str, ...], str, EntryParser]] = [
-            (self.site.feeds, "feed", self.parse_feed),
-            (self.site.sitemaps, "sitemap", self.parse_sitemap),
-            (self.site.start_urls, "listing", self.parse_listing),
-        ]
-        return [(kind, u, parse) for urls, kind, parse in parsers for u in urls]
+    def _entries(self) -> list[tuple[str, str, Any]]:
+        return ([("feed", u, self.parse_feed) for u in self.site.feeds]
+                + [("sitemap", u, self.parse_sitemap) for u in self.site.sitemaps]
+                + [("listing", u, self.parse_listing) for u in self.site.start_urls])
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.skipped_without_browser():
@@ -180,7 +175,7 @@ class CheckSpider(NewsSpider):
         yield from self._entry_request(index + 1)
 
     def article_request(self, url: str, referer: str, hints: dict[str, str] | None = None,
-                        depth: int = 0) -> Iterator[scrapy.Request]:
+                        depth: int = 0) -> Any:
         """While an entry point is parsed, only note its article links."""
         if self._collecting is None:
             return super().article_request(url, referer, hints=hints, depth=depth)
@@ -222,7 +217,7 @@ class CheckSpider(NewsSpider):
         if is_blocked_kind(kind):
             self.report.blocked.append((kind, message))
 
-    def parse_article(self, response: Response) -> Iterator[RawPage]:
+    def parse_article(self, response: Response) -> Any:
         self.report.article_status = response.status
         yield from super().parse_article(response)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
@@ -135,7 +135,7 @@ class NewsSpider(scrapy.Spider):
             self.record_error(blocked[0], f"{response.url}: {blocked[1]}")
         return blocked is not None
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_feed(self, response: Response) -> Any:
         try:
             if self.refused(response):
                 return
@@ -173,7 +173,7 @@ class NewsSpider(scrapy.Spider):
     def probe_failed(self, failure: Failure) -> None:
         self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]  # set by Scrapy on errback failures
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_sitemap(self, response: Response) -> Any:
         try:
             if self.refused(response):
                 return
@@ -190,7 +190,7 @@ class NewsSpider(scrapy.Spider):
         finally:
             self.discovered(response.meta)
 
-    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_listing(self, response: Response) -> Any:
         if not isinstance(response, TextResponse) or self.refused(response):
             return
         depth = response.meta.get("listing_depth", 0)
@@ -208,7 +208,7 @@ class NewsSpider(scrapy.Spider):
                 articles.append(Entry(link.url))
         yield from self.article_requests(articles, response.url)
 
-    def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Iterator[scrapy.Request]:
+    def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
         """Every article link of one page: one store query for all of them, then
         :meth:`article_request` for each."""
         joined = (join_url(referer, e.url) for e in entries)
@@ -223,7 +223,7 @@ class NewsSpider(scrapy.Spider):
 
     def article_request(
         self, url: str, referer: str, hints: dict[str, str] | None = None, depth: int = 0
-    ) -> Iterator[scrapy.Request]:
+    ) -> Any:
         """A request for one discovered article if it is worth fetching: a new one, or a
         stored one when :func:`crawler.fetch.incremental.plan` says so."""
         try:
@@ -270,8 +270,7 @@ class NewsSpider(scrapy.Spider):
         return self.site
 
     def page_request(
-        self, url: str, callback: Callable[[Response], Iterable[object]], kind: str, meta: dict[str, Any],
-        **kwargs: Any
+        self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
     ) -> scrapy.Request:
         """A listing or article request for ``url`` as the site spelt it, naming the page it
         is for (crawler.fetch.identity): through the browser when the site renders, plain
@@ -303,7 +302,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- fetching ----------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[RawPage]:
+    def parse_article(self, response: Response) -> Any:
         if response.status == 304:
             self.crawler.stats.inc_value("rasd/not_modified")
             return
