@@ -16,6 +16,7 @@ from typing import Any
 from scrapy.utils.misc import load_object
 
 from crawler import logmask
+from crawler.cli.worker import add_crawl_options, add_parsers, crawl_in_redis, redis_url
 from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
 from crawler.fetch.encoding import decode_page
 from crawler.items import RawPage
@@ -102,6 +103,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if unknown:
         raise CliError(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(sites))})",
                        EXIT_CONFIG)
+    if redis_url(args) and not args.run_id:
+        return crawl_in_redis(args, names)
+    if args.backfill:
+        raise CliError("--backfill needs --redis (the workers share the archive)", EXIT_USAGE)
     if args.run_id and len(names) != 1:
         raise CliError("--run-id needs exactly one site", EXIT_USAGE)
     if args.scheduler_pid:
@@ -565,7 +570,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-id", default=None, help=argparse.SUPPRESS)  # set by `rasd schedule`
     p.add_argument("--scheduler-pid", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--stats-file", metavar="FILE", help="write each site's crawl stats as JSON Lines")
+    add_crawl_options(p)
     p.set_defaults(func=cmd_crawl)
+
+    add_parsers(sub, common, _setting)
 
     p = sub.add_parser("spool", parents=[common],
                        help="articles and run records waiting for the database (spooled during an outage)")
