@@ -1,0 +1,217 @@
+"""Several machines (issue 19): `rasd worker`s sharing one frontier in a real redis-server.
+
+Workers are real `rasd worker` processes on one machine sharing the embedded store (what
+several machines do through MongoDB), crawling bench/site.py's pre-rendered Arabic site
+served from its own process. Sizes are kept as small as the proofs allow — the machine has
+two cores shared by many: the fault test crawls 2,000 articles as the issue asks; the
+clean-totals test 300; the politeness test measures 10-second windows at 2 requests/s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.site import RunningSite, serve
+from tests.conftest import ROOT, run_rasd, stored, write_site
+from tests.redis_server import RedisServer
+
+pytestmark = pytest.mark.slow
+
+POLITENESS_OFF = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
+QUICK_HEARTBEAT = ("-s", "RASD_WORKER_HEARTBEAT=1", "-s", "RASD_WORKER_POLL=0.5")
+
+
+class Cluster:
+    """Redis, a store and N workers for one test; every process is stopped at the end."""
+
+    def __init__(self, tmp: Path, site: RunningSite, name: str = "bench") -> None:
+        self.tmp, self.site, self.name = tmp, site, name
+        self.redis = RedisServer(tmp / "redis")
+        self.redis.start()
+        write_site(tmp / "sites", name, site.url)
+        self.env = {"RASD_DB": str(tmp / "store" / "rasd.db"), "RASD_SITES": str(tmp / "sites")}
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    def worker(self, *settings: str) -> subprocess.Popen[bytes]:
+        index = len(self.workers)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "worker", "--redis", self.redis.url, "--id", f"w{index}",
+             *QUICK_HEARTBEAT, *settings],
+            env={**os.environ, "PYTHONPATH": str(ROOT), **self.env}, cwd=ROOT,
+            stdout=(self.tmp / f"worker{index}.log").open("wb"), stderr=subprocess.STDOUT)
+        self.workers.append(proc)
+        return proc
+
+    def log(self, index: int) -> str:
+        return (self.tmp / f"worker{index}.log").read_text(encoding="utf-8", errors="replace")
+
+    def crawl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_rasd("crawl", self.name, "--redis", self.redis.url, *args, env=self.env, check=True)
+
+    def open_run(self) -> str | None:
+        run_id = self.redis.client().hget("rasd:runs", self.name)
+        return run_id.decode() if run_id else None
+
+    def wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                logs = "\n".join(self.log(i)[-3000:] for i in range(len(self.workers)))
+                raise AssertionError(f"timed out waiting for {what}\n{logs}")
+            time.sleep(0.5)
+
+    def runs(self) -> list[dict]:
+        return json.loads(run_rasd("runs", "--format", "json", env=self.env, check=True).stdout)
+
+    def stop(self) -> None:
+        for proc in self.workers:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.workers:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.redis.stop()
+
+
+@pytest.fixture(scope="module")
+def archive() -> Iterator[RunningSite]:
+    """The issue's archive: 2,000 articles, 20 a listing page."""
+    with serve(2000) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def small_site() -> Iterator[RunningSite]:
+    with serve(300) as site:
+        yield site
+
+
+@pytest.fixture
+def cluster_for(tmp_path: Path) -> Iterator[Callable[[RunningSite], Cluster]]:
+    made: list[Cluster] = []
+
+    def make(site: RunningSite) -> Cluster:
+        made.append(Cluster(tmp_path, site))
+        return made[-1]
+
+    yield make
+    for cluster in made:
+        cluster.stop()
+
+
+def article_urls(env: dict[str, str]) -> Counter[str]:
+    return Counter(doc["url"] for doc in stored(env))
+
+
+def assert_idle(cluster: Cluster) -> None:
+    """Workers stay up with nothing to do: no run, no queue, nothing in anyone's hands, and
+    each joined the run once (a worker that exit-loops would join again and again)."""
+    client = cluster.redis.client()
+    assert not client.hgetall("rasd:runs")
+    assert not client.keys("rasd:*:requests") and not client.keys("rasd:*:processing:*")
+    for i, proc in enumerate(cluster.workers):
+        if proc.returncode is None and proc.poll() is None:
+            assert cluster.log(i).count("joins run") <= 1
+
+
+def test_three_workers_backfill_exact_totals(small_site: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
+    cluster = cluster_for(small_site)
+    for _ in range(3):
+        cluster.worker(*POLITENESS_OFF)
+    out = cluster.crawl("--backfill").stdout
+    assert "backfill" in out
+    cluster.wait(lambda: cluster.open_run() is None, 240, "the run to close")
+    time.sleep(2)  # idle for a while: still up, not looping
+    assert all(p.poll() is None for p in cluster.workers)
+    assert_idle(cluster)
+    urls = article_urls(cluster.env)
+    assert len(urls) == 300 and max(urls.values()) == 1
+    (run,) = cluster.runs()
+    assert run["status"] == "ok" and run["distributed"] and run["backfill"]
+    assert run["articles"]["new"] == 300 and run["fetched"] == 300
+    assert run["articles"]["unchanged"] == 0
+    assert sum(run["responses"].values()) == run["requests"] >= 300 + 15  # + listings, sitemaps, feed
+    shares = [cluster.log(i).count("joins run") for i in range(3)]
+    assert shares == [1, 1, 1]
+    # A second run of the same site finds every article stored: the incremental check
+    # filters them before they are queued, and a run record of its own is written.
+    cluster.crawl()
+    cluster.wait(lambda: cluster.open_run() is None, 120, "the second run to close")
+    runs = cluster.runs()
+    assert len(runs) == 2 and runs[0]["articles"]["new"] == 0 and runs[0]["fetched"] == 0
+    assert len(article_urls(cluster.env)) == 300
+
+
+def test_worker_killed_and_redis_restarted_mid_backfill(archive: RunningSite,
+                                                         cluster_for: Callable[..., Cluster]) -> None:
+    cluster = cluster_for(archive)
+    for _ in range(3):
+        cluster.worker(*POLITENESS_OFF)
+    hits0 = archive.article_hits()
+    cluster.crawl("--backfill")
+    cluster.wait(lambda: archive.article_hits() - hits0 >= 400, 180, "400 articles fetched")
+    victim = cluster.workers[0]
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    held = cluster.redis.client().llen("rasd:bench:processing:w0")
+    cluster.wait(lambda: archive.article_hits() - hits0 >= 900, 180, "900 articles fetched")
+    cluster.redis.stop()
+    time.sleep(3)
+    cluster.redis.start()
+    cluster.wait(lambda: cluster.open_run() is None, 600, "the run to close")
+    assert "handed back" in cluster.log(1) + cluster.log(2) or held == 0
+    assert "Redis unavailable" in cluster.log(1) and "Redis is back" in cluster.log(1)
+    assert all(p.poll() is None for p in cluster.workers[1:])
+    assert_idle(cluster)
+    urls = article_urls(cluster.env)
+    assert len(urls) == 2000, "every article of the archive stored"
+    assert max(urls.values()) == 1, "none stored twice"
+    (run,) = cluster.runs()
+    assert run["status"] == "ok"
+    articles = run["articles"]
+    # The dead worker's unacknowledged share was fetched again by the others: counted as
+    # unchanged then, or lost with its last unflushed stats — never as new twice.
+    assert articles["new"] <= 2000 <= articles["new"] + articles["unchanged"] + 50
+    assert run["fetched"] >= 2000
+
+
+def rate(site: RunningSite, seconds: float) -> float:
+    before = site.article_hits()
+    time.sleep(seconds)
+    return (site.article_hits() - before) / seconds
+
+
+def test_politeness_holds_for_all_workers(small_site: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
+    """DOWNLOAD_DELAY 0.5 s: 2 requests/s for the site, whatever the number of workers;
+    each worker applying it on its own would make it 6."""
+    cluster = cluster_for(small_site)
+    polite = ("-s", "DOWNLOAD_DELAY=0.5", "-s", "AUTOTHROTTLE_ENABLED=False")
+    for _ in range(3):
+        cluster.worker(*polite)
+    hits0 = small_site.article_hits()
+    cluster.crawl("--backfill")
+    cluster.wait(lambda: small_site.article_hits() - hits0 >= 6, 60, "articles being fetched")
+    shared = rate(small_site, 12)
+    for proc in cluster.workers:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    cluster.workers.clear()
+    for _ in range(3):
+        cluster.worker(*polite, "-s", "RASD_SHARED_POLITENESS=False")
+    cluster.wait(lambda: all("joins run" in cluster.log(i) for i in range(3)), 60, "workers joining")
+    time.sleep(2)
+    alone = rate(small_site, 12)
+    assert 1.8 <= shared <= 2.2, f"shared politeness: {shared:.2f} requests/s, configured 2"
+    assert alone >= 2.4 * shared, f"each worker on its own: {alone:.2f} requests/s vs {shared:.2f}"
