@@ -9,6 +9,7 @@ clean-totals test 300; the politeness test measures 10-second windows at 2 reque
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -34,11 +35,11 @@ QUICK_HEARTBEAT = ("-s", "RASD_WORKER_HEARTBEAT=1", "-s", "RASD_WORKER_POLL=0.5"
 class Cluster:
     """Redis, a store and N workers for one test; every process is stopped at the end."""
 
-    def __init__(self, tmp: Path, site: RunningSite, name: str = "bench") -> None:
-        self.tmp, self.site, self.name = tmp, site, name
+    def __init__(self, tmp: Path, url: str, name: str = "bench", **config: object) -> None:
+        self.tmp, self.name = tmp, name
         self.redis = RedisServer(tmp / "redis")
         self.redis.start()
-        write_site(tmp / "sites", name, site.url)
+        write_site(tmp / "sites", name, url, **config)
         self.env = {"RASD_DB": str(tmp / "store" / "rasd.db"), "RASD_SITES": str(tmp / "sites")}
         self.workers: list[subprocess.Popen[bytes]] = []
 
@@ -51,6 +52,13 @@ class Cluster:
             stdout=(self.tmp / f"worker{index}.log").open("wb"), stderr=subprocess.STDOUT)
         self.workers.append(proc)
         return proc
+
+    def scheduler(self, index: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "schedule", "--redis", self.redis.url,
+             "--log-file", str(self.tmp / f"schedule{index}.log"), "-s", "RASD_SCHEDULER_LOCK_TTL=3"],
+            env={**os.environ, "PYTHONPATH": str(ROOT), **self.env}, cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
     def log(self, index: int) -> str:
         return (self.tmp / f"worker{index}.log").read_text(encoding="utf-8", errors="replace")
@@ -102,8 +110,8 @@ def small_site() -> Iterator[RunningSite]:
 def cluster_for(tmp_path: Path) -> Iterator[Callable[[RunningSite], Cluster]]:
     made: list[Cluster] = []
 
-    def make(site: RunningSite) -> Cluster:
-        made.append(Cluster(tmp_path, site))
+    def make(url: str, **config: object) -> Cluster:
+        made.append(Cluster(tmp_path, url, **config))
         return made[-1]
 
     yield make
@@ -127,7 +135,7 @@ def assert_idle(cluster: Cluster) -> None:
 
 
 def test_three_workers_backfill_exact_totals(small_site: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
-    cluster = cluster_for(small_site)
+    cluster = cluster_for(small_site.url)
     for _ in range(3):
         cluster.worker(*POLITENESS_OFF)
     out = cluster.crawl("--backfill").stdout
@@ -156,7 +164,7 @@ def test_three_workers_backfill_exact_totals(small_site: RunningSite, cluster_fo
 
 def test_worker_killed_and_redis_restarted_mid_backfill(archive: RunningSite,
                                                          cluster_for: Callable[..., Cluster]) -> None:
-    cluster = cluster_for(archive)
+    cluster = cluster_for(archive.url)
     for _ in range(3):
         cluster.worker(*POLITENESS_OFF)
     hits0 = archive.article_hits()
@@ -196,7 +204,7 @@ def rate(site: RunningSite, seconds: float) -> float:
 def test_politeness_holds_for_all_workers(small_site: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
     """DOWNLOAD_DELAY 0.5 s: 2 requests/s for the site, whatever the number of workers;
     each worker applying it on its own would make it 6."""
-    cluster = cluster_for(small_site)
+    cluster = cluster_for(small_site.url)
     polite = ("-s", "DOWNLOAD_DELAY=0.5", "-s", "AUTOTHROTTLE_ENABLED=False")
     for _ in range(3):
         cluster.worker(*polite)
@@ -215,3 +223,36 @@ def test_politeness_holds_for_all_workers(small_site: RunningSite, cluster_for: 
     alone = rate(small_site, 12)
     assert 1.8 <= shared <= 2.2, f"shared politeness: {shared:.2f} requests/s, configured 2"
     assert alone >= 2.4 * shared, f"each worker on its own: {alone:.2f} requests/s vs {shared:.2f}"
+
+
+def test_scheduler_with_redis_and_two_workers(news_site: tuple, cluster_for: Callable[..., Cluster]) -> None:
+    """Slots every 3 s open runs that two workers serve; runs of the site never overlap;
+    a second scheduler stands by and takes over when the first stops; SIGTERM stops
+    everything cleanly."""
+    _, server = news_site
+    cluster = cluster_for(server.url, schedule="3s")
+    for _ in range(2):
+        cluster.worker(*POLITENESS_OFF)
+    first = cluster.scheduler(1)
+    time.sleep(1.5)
+    second = cluster.scheduler(2)
+    log2 = cluster.tmp / "schedule2.log"
+    cluster.wait(lambda: len([r for r in cluster.runs() if r["status"] == "ok"]) >= 2, 90, "two scheduled runs")
+    assert "standing by" in log2.read_text(encoding="utf-8")
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=30) == 0
+    cluster.wait(lambda: "is the active one" in log2.read_text(encoding="utf-8"), 30, "the standby taking over")
+    done = len([r for r in cluster.runs() if r["status"] == "ok"])
+    cluster.wait(lambda: len([r for r in cluster.runs() if r["status"] == "ok"]) >= done + 1, 60,
+                 "a run scheduled by the standby")
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=30) == 0
+    cluster.wait(lambda: cluster.open_run() is None, 60, "the last run to close")
+    for proc in cluster.workers:
+        proc.send_signal(signal.SIGTERM)
+    assert [proc.wait(timeout=30) for proc in cluster.workers] == [0, 0]
+    runs = sorted(cluster.runs(), key=lambda r: r["started"])
+    assert all(r["trigger"] == "schedule" and r["status"] == "ok" for r in runs)
+    for earlier, later in itertools.pairwise(runs):
+        assert later["started"] >= earlier["finished"], "runs of a site overlapped"
+    assert len(article_urls(cluster.env)) == 12

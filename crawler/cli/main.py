@@ -16,7 +16,14 @@ from typing import Any
 from scrapy.utils.misc import load_object
 
 from crawler import logmask
-from crawler.cli.worker import add_crawl_options, add_parsers, crawl_in_redis, redis_url
+from crawler.cli.worker import (
+    add_crawl_options,
+    add_parsers,
+    add_schedule_options,
+    crawl_in_redis,
+    redis_url,
+    schedule_in_redis,
+)
 from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
 from crawler.fetch.encoding import decode_page
 from crawler.items import RawPage
@@ -263,6 +270,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
     options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
                       settings=args.set or [], verbose=args.verbose, spool=args.spool)
+    if redis_url(args):
+        return schedule_in_redis(args, sites, options)
     # Each crawl is a process of its own; litemongo makes a process re-read the whole store
     # after another one wrote to it, so parallel crawls on the embedded store slow each other
     # down more the larger it grows: one at a time there (each with its concurrent requests).
@@ -606,6 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="debug log, Scrapy's INFO log")
     p.add_argument("-s", "--set", action="append", type=_setting, metavar="NAME=VALUE",
                    help="Scrapy setting for every crawl, e.g. -s DOWNLOAD_DELAY=0; repeatable")
+    add_schedule_options(p)
     p.set_defaults(func=cmd_schedule)
 
     p = sub.add_parser("runs", parents=[common], help="recorded crawl runs, newest first")

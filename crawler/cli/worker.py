@@ -73,6 +73,16 @@ def crawl_in_redis(args: argparse.Namespace, names: list[str]) -> int:
     return code
 
 
+def schedule_in_redis(args: argparse.Namespace, sites: list[Any], options: Any) -> int:
+    """``rasd schedule --redis URL``: slots open runs for the workers instead of crawling here."""
+    from crawler.distributed.connection import connect
+    from crawler.distributed.schedule import RedisCrawlScheduler
+
+    server = connect(redis_url(args))
+    server.ping()
+    return RedisCrawlScheduler(sites, options, server, _settings(args)).serve()
+
+
 def add_parsers(sub: Any, common: argparse.ArgumentParser, setting: Any) -> None:
     p = sub.add_parser("worker", parents=[common],
                        help="crawl whatever runs are open in Redis, until stopped (several machines)")
@@ -82,6 +92,11 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser, setting: Any) -> None
     p.add_argument("-s", "--set", action="append", type=setting, metavar="NAME=VALUE",
                    help="override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
     p.set_defaults(func=cmd_worker)
+
+
+def add_schedule_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--redis", metavar="URL",
+                   help="open each slot's run in Redis for `rasd worker`s instead of crawling here")
 
 
 def add_crawl_options(p: argparse.ArgumentParser) -> None:

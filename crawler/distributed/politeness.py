@@ -45,8 +45,12 @@ class SharedPoliteness:
         self.crawler = crawler
         self.delay = delay
         self.item = rate_for(delay)
-        self.limiter = MovingWindowRateLimiter(RedisStorage(settings["RASD_REDIS_URL"]))
+        self.limiter = self.limiter_for(settings["RASD_REDIS_URL"])
         self.away = False
+
+    @staticmethod
+    def limiter_for(redis_url: str) -> MovingWindowRateLimiter:
+        return MovingWindowRateLimiter(RedisStorage(redis_url))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
