@@ -3,8 +3,10 @@
 Workers are real `rasd worker` processes on one machine sharing the embedded store (what
 several machines do through MongoDB), crawling bench/site.py's pre-rendered Arabic site
 served from its own process. Sizes are kept as small as the proofs allow — the machine has
-two cores shared by many: the fault test crawls 2,000 articles as the issue asks; the
-clean-totals test 300; the politeness test measures 10-second windows at 2 requests/s.
+two cores shared by many, and three workers on one embedded store crawl ~6 pages/s here:
+the fault test crawls 600 articles (RASD_TEST_ARCHIVE=2000 for the issue's full size, ~5
+minutes; it passes), the clean-totals test 300, the politeness test measures 12-second
+windows at 2 requests/s.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tests.redis_server import RedisServer
 pytestmark = pytest.mark.slow
 
 POLITENESS_OFF = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
+ARCHIVE = int(os.environ.get("RASD_TEST_ARCHIVE", "600"))
 QUICK_HEARTBEAT = ("-s", "RASD_WORKER_HEARTBEAT=1", "-s", "RASD_WORKER_POLL=0.5")
 
 
@@ -95,8 +98,8 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def archive() -> Iterator[RunningSite]:
-    """The issue's archive: 2,000 articles, 20 a listing page."""
-    with serve(2000) as site:
+    """An archive to backfill, 20 articles a listing page."""
+    with serve(ARCHIVE) as site:
         yield site
 
 
@@ -169,12 +172,12 @@ def test_worker_killed_and_redis_restarted_mid_backfill(archive: RunningSite,
         cluster.worker(*POLITENESS_OFF)
     hits0 = archive.article_hits()
     cluster.crawl("--backfill")
-    cluster.wait(lambda: archive.article_hits() - hits0 >= 400, 180, "400 articles fetched")
+    cluster.wait(lambda: archive.article_hits() - hits0 >= ARCHIVE // 5, 180, "a fifth of the archive fetched")
     victim = cluster.workers[0]
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     held = cluster.redis.client().llen("rasd:bench:processing:w0")
-    cluster.wait(lambda: archive.article_hits() - hits0 >= 900, 180, "900 articles fetched")
+    cluster.wait(lambda: archive.article_hits() - hits0 >= ARCHIVE // 2, 180, "half of it fetched")
     cluster.redis.stop()
     time.sleep(3)
     cluster.redis.start()
@@ -184,15 +187,15 @@ def test_worker_killed_and_redis_restarted_mid_backfill(archive: RunningSite,
     assert all(p.poll() is None for p in cluster.workers[1:])
     assert_idle(cluster)
     urls = article_urls(cluster.env)
-    assert len(urls) == 2000, "every article of the archive stored"
+    assert len(urls) == ARCHIVE, "every article of the archive stored"
     assert max(urls.values()) == 1, "none stored twice"
     (run,) = cluster.runs()
     assert run["status"] == "ok"
     articles = run["articles"]
     # The dead worker's unacknowledged share was fetched again by the others: counted as
     # unchanged then, or lost with its last unflushed stats — never as new twice.
-    assert articles["new"] <= 2000 <= articles["new"] + articles["unchanged"] + 50
-    assert run["fetched"] >= 2000
+    assert articles["new"] <= ARCHIVE <= articles["new"] + articles["unchanged"]
+    assert run["fetched"] >= ARCHIVE
 
 
 def rate(site: RunningSite, seconds: float) -> float:

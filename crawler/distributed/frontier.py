@@ -130,6 +130,17 @@ class Frontier(Scheduler):
         if handed:
             logger.info("handed %d unfinished request(s) back to the %s queue", handed, self.spider.site_name)
 
+    def release_orphans(self) -> None:
+        """Called when this crawl is idle, so nothing it took is still being worked on: what
+        is left in its processing list is a request whose LMOVE reply was lost to a Redis
+        outage. Back to the queue with it, or the run would wait for it for ever."""
+        self.inflight.clear()
+        self.items.clear()
+        handed = self.queue.hand_back()
+        if handed:
+            logger.warning("%d request(s) of %s taken during a Redis outage handed back", handed,
+                           self.spider.site_name)
+
     def __len__(self) -> int:
         try:
             return len(self.queue)
@@ -150,10 +161,12 @@ class Frontier(Scheduler):
             return False
         data = self.queue.encode(request)
         self.outbox.append(lambda pipe: pipe.lpush(self.queue.key, data))
+        self.stats.inc_value("scheduler/enqueued/redis")
         if handed_over is not None:  # a retry or redirect replaces the request it came from
             self._ack(handed_over)
-        self.stats.inc_value("scheduler/enqueued/redis")
-        self.flush()
+            self.flush()
+        # Otherwise the push waits for the acknowledgement of the page it came from: one
+        # round trip for a page and all its links.
         return True
 
     # --- what goes out ----------------------------------------------------------------
@@ -215,47 +228,38 @@ class Frontier(Scheduler):
 
     def _ack(self, data: bytes) -> None:
         self.outbox.append(lambda pipe: pipe.lrem(self.queue.processing_key, 1, data))
-        self.outbox.append(self._stats_delta())
 
-    def _stats_delta(self) -> Callable[[redis.client.Pipeline], Any]:
-        """The stats since the last flush, to add to the run's totals; marked as flushed only
-        once the MULTI carrying them has gone through."""
+    def flush_stats(self) -> bool:
+        return self.flush(stats=True)
+
+    def flush(self, stats: bool = False) -> bool:
+        """Send the outbox as one transaction, with the stats gathered since the last one
+        (added to the run's totals); keep it all for later when Redis is away. The stats
+        are taken at sending time, so however many attempts it takes, each count goes in once."""
+        if not self.outbox and not stats:
+            return True
         current = {k: v for k, v in self.stats.get_stats().items()
                    if isinstance(v, int) and not isinstance(v, bool)}
         delta = {k: v - self.flushed.get(k, 0) for k, v in current.items() if v != self.flushed.get(k, 0)}
         samples = (self.stats.get_value("rasd/error_samples") or [])[self.samples_flushed:]
-        stats_key, errors_key = keys.run_stats(self.run_id), keys.run_errors(self.run_id)
-
-        def write(pipe: redis.client.Pipeline) -> None:
-            for key, value in delta.items():
-                pipe.hincrby(stats_key, key, value)
-            pipe.expire(stats_key, self.dupefilter_ttl)  # a late worker's stats cannot linger
-            if samples:
-                pipe.rpush(errors_key, *samples).ltrim(errors_key, 0, MAX_ERROR_SAMPLES - 1)
-            self.flushed.update(current)
-            self.samples_flushed += len(samples)
-
-        return write
-
-    def flush_stats(self) -> bool:
-        self.outbox.append(self._stats_delta())
-        return self.flush()
-
-    def flush(self) -> bool:
-        """Send the outbox as one transaction; keep it for later when Redis is away."""
-        if not self.outbox:
-            return True
         pipe = self.server.pipeline(transaction=True)
-        flushed, saved = dict(self.flushed), self.samples_flushed
         for op in self.outbox:
             op(pipe)
+        stats_key, errors_key = keys.run_stats(self.run_id), keys.run_errors(self.run_id)
+        for key, value in delta.items():
+            pipe.hincrby(stats_key, key, value)
+        if delta:
+            pipe.expire(stats_key, self.dupefilter_ttl)  # a late worker's stats cannot linger
+        if samples:
+            pipe.rpush(errors_key, *samples).ltrim(errors_key, 0, MAX_ERROR_SAMPLES - 1)
         try:
             pipe.execute()
         except REDIS_ERRORS as exc:
-            self.flushed, self.samples_flushed = flushed, saved
             self._away(exc)
             return False
         self.outbox.clear()
+        self.flushed = current
+        self.samples_flushed += len(samples)
         if self.away:
             self.away = False
             logger.warning("Redis is back: the %s crawl goes on", self.spider.site_name)

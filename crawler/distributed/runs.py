@@ -39,6 +39,13 @@ return 1
 """
 
 
+_DRAINED = """
+if redis.call('LLEN', KEYS[1]) > 0 then return 0 end
+if #redis.call('KEYS', ARGV[1]) > 0 then return 0 end
+return 1
+"""
+
+
 def active_run(server: redis.Redis, site: str) -> str | None:
     run_id = server.hget(keys.ACTIVE_RUNS, site)
     return run_id.decode() if run_id else None
@@ -76,16 +83,12 @@ def run_is_backfill(server: redis.Redis, run_id: str) -> bool:
 
 
 def drained(server: redis.Redis, site: str) -> bool:
-    """Nothing left in the site's queue and nothing in any worker's hands. Workers push a
-    page's children before they acknowledge the page, so the two are never both empty
-    while work remains."""
-    workers = [w.decode() for w in server.smembers(keys.WORKERS)]
-    pipe = server.pipeline(transaction=True)
-    pipe.llen(keys.requests(site))
-    if workers:
-        pipe.exists(*(keys.processing(site, w) for w in workers))
-    queued, *held = pipe.execute()
-    return queued == 0 and not any(held)
+    """Nothing left in the site's queue and nothing in any worker's hands, in one atomic
+    look. Workers push a page's children in the same transaction that acknowledges the page,
+    so the two are never both empty while work remains. Every processing list of the site
+    counts, whether its worker is listed or not (one taken for dead while Redis was away
+    still holds what it took since)."""
+    return bool(server.eval(_DRAINED, 1, keys.requests(site), keys.processing(site, "*")))
 
 
 def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str) -> None:
@@ -132,6 +135,7 @@ class DistributedRunRecorder(RunRecorder):
         try:
             if not frontier.flush_stats():
                 raise DontCloseSpider
+            frontier.release_orphans()
             if active_run(server, spider.site_name) != spider.run_id:
                 return  # the run is over: this worker's crawl of the site ends
             if not drained(server, spider.site_name):

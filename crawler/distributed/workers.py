@@ -63,6 +63,7 @@ class Worker:
         self.ttl = settings.getfloat("RASD_WORKER_HEARTBEAT") * 3
         self.crawling: dict[str, Any] = {}  # site -> its crawler in this process
         self.unknown: set[str] = set()
+        self.failed: set[str] = set()  # runs whose crawl could not even start here: not retried
         self.away = False
         self.loop = task.LoopingCall(self.tick)
         self.stopping = threading.Event()
@@ -81,7 +82,7 @@ class Worker:
             reap(self.server)
             runs = {k.decode(): v.decode() for k, v in self.server.hgetall(keys.ACTIVE_RUNS).items()}
             for site, run_id in runs.items():
-                if site not in self.crawling:
+                if site not in self.crawling and run_id not in self.failed:
                     self.join(site, run_id)
         except REDIS_ERRORS as exc:
             if not self.away:
@@ -120,11 +121,12 @@ class Worker:
         self.crawling[site] = crawler
         logger.info("worker %s joins run %s of %s%s", self.id, run_id, site, " (backfill)" if backfill else "")
         done = self.process.crawl(crawler, site=site, run_id=run_id, backfill=backfill)
-        done.addBoth(self._left, site)
+        done.addBoth(self._left, site, run_id)
 
-    def _left(self, result: Any, site: str) -> None:
+    def _left(self, result: Any, site: str, run_id: str) -> None:
         self.crawling.pop(site, None)
         if isinstance(result, Failure):
+            self.failed.add(run_id)
             logger.error("the crawl of %s failed in worker %s: %s", site, self.id, result.getTraceback())
 
     def leave(self) -> None:
