@@ -20,11 +20,16 @@ from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.distributed.connection import REDIS_ERRORS
 
 logger = logging.getLogger(__name__)
+
+
+class WorkerStopping(IgnoreRequest):
+    """A request still waiting for its turn when the worker stops: not a failure of the
+    site, and not done with — the frontier hands it back to the queue."""
 
 
 def rate_for(delay: float) -> RateLimitItemPerSecond:
@@ -60,6 +65,8 @@ class SharedPoliteness:
         site = request.meta.get("rasd_site") or getattr(self.crawler.spider, "site_name", "")
         waited = 0.0
         while True:
+            if not self.crawler.engine.running:
+                raise WorkerStopping("the worker is stopping")
             try:
                 if self.limiter.hit(self.item, "site", site):
                     break

@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.distributed.politeness import WorkerStopping
 from crawler.spiders.news import NewsSpider
 
 
@@ -51,6 +52,8 @@ class DistributedNewsSpider(NewsSpider):
         return super().parse_listing(response)
 
     def on_error(self, failure: Failure) -> None:
+        if failure.check(WorkerStopping):
+            return  # left in the processing list: handed back as the worker stops
         super().on_error(failure)
         request = getattr(failure, "request", None)
         frontier = getattr(self.crawler, "rasd_frontier", None)
