@@ -1,4 +1,5 @@
-"""``rasd worker`` and ``rasd crawl NAME --redis``: the several-machines mode (issue 19)."""
+"""``rasd worker``, and ``rasd crawl``/``rasd schedule`` with ``--redis``: the several-machines
+mode (issue 19). Imports stay inside the functions, as for every command module."""
 
 from __future__ import annotations
 
@@ -6,17 +7,13 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.config import load_sites, site_dirs
-from crawler.storage.store import Store, mask_secrets, resolve_db
-
-
-def redis_url(args: argparse.Namespace) -> str | None:
-    """Only an explicit ``--redis`` leaves single-machine mode."""
-    return getattr(args, "redis", None) or None
+from crawler.cli.common import EXIT_DEGRADED, EXIT_OK, EXIT_USAGE, CliError, load_sites
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Any:
     from crawler.cli.runner import project_settings
+    from crawler.config import site_dirs
+    from crawler.storage.store import resolve_db
 
     return project_settings(user=args.set or [], **{
         "RASD_DB": resolve_db(args.db),
@@ -25,7 +22,7 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Any:
     })
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """A long-running crawl process serving every open run in Redis; SIGTERM stops it
     cleanly (its unfinished requests go back to the queues)."""
     from scrapy.crawler import CrawlerProcess
@@ -34,73 +31,50 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from crawler.distributed.connection import connect
     from crawler.distributed.settings import worker_settings
     from crawler.distributed.workers import Worker, new_worker_id
+    from crawler.storage.store import Store, mask_secrets, resolve_db
 
-    url = redis_url(args)
-    if not url:
-        print("rasd: worker needs --redis URL", file=sys.stderr)
-        return 64
-    connect(url).ping()
+    if not args.redis:
+        raise CliError("rasd worker needs --redis URL", EXIT_USAGE)
+    connect(args.redis).ping()
     Store(resolve_db(args.db)).close()  # fail fast on a misconfigured database
     worker_id = args.id or new_worker_id()
-    settings = worker_settings(_settings(args, LOG_LEVEL="DEBUG" if args.verbose else "INFO"), url, worker_id)
-    sites = load_sites(site_dirs(args.sites or []))
+    settings = worker_settings(_settings(args, LOG_LEVEL="DEBUG" if args.verbose else "INFO"), args.redis,
+                               worker_id)
+    sites = load_sites(args)
     install_reactor(settings["TWISTED_REACTOR"])  # before the worker's loop touches the reactor
     process = CrawlerProcess(settings)
     Worker(process, settings, sites).start()
-    print(f"rasd worker {worker_id}: serving {mask_secrets(url)}, storing into "
+    print(f"rasd worker {worker_id}: serving {mask_secrets(args.redis)}, storing into "
           f"{mask_secrets(resolve_db(args.db))}", file=sys.stderr, flush=True)
     process.start(stop_after_crawl=False)
-    return 0
+    return EXIT_OK
 
 
-def crawl_in_redis(args: argparse.Namespace, names: list[str]) -> int:
+def enqueue(args: argparse.Namespace, names: list[str]) -> int:
     """``rasd crawl NAME --redis URL``: open a run of each site for the workers to share."""
     from crawler.distributed.connection import connect
     from crawler.distributed.enqueue import enqueue_site
+    from crawler.storage.store import Store, resolve_db
 
-    server = connect(redis_url(args))
+    server = connect(args.redis)
     settings = _settings(args)
-    code = 0
+    code = EXIT_OK
     with Store(resolve_db(args.db)) as store:
         for name in names:
             run_id = enqueue_site(server, store, settings, name, args.trigger, backfill=args.backfill)
             if run_id is None:
                 print(f"rasd: {name}: a run is still open in Redis; not started again", file=sys.stderr)
-                code = 75
+                code = EXIT_DEGRADED
             else:
-                what = "backfill" if args.backfill else "run"
-                print(f"{name}: {what} {run_id} queued for the workers", flush=True)
+                print(f"{name}: {'backfill' if args.backfill else 'run'} {run_id} queued for the workers", flush=True)
     return code
 
 
-def schedule_in_redis(args: argparse.Namespace, sites: list[Any], options: Any) -> int:
+def schedule(args: argparse.Namespace, sites: list[Any], options: Any) -> int:
     """``rasd schedule --redis URL``: slots open runs for the workers instead of crawling here."""
     from crawler.distributed.connection import connect
     from crawler.distributed.schedule import RedisCrawlScheduler
 
-    server = connect(redis_url(args))
+    server = connect(args.redis)
     server.ping()
     return RedisCrawlScheduler(sites, options, server, _settings(args)).serve()
-
-
-def add_parsers(sub: Any, common: argparse.ArgumentParser, setting: Any) -> None:
-    p = sub.add_parser("worker", parents=[common],
-                       help="crawl whatever runs are open in Redis, until stopped (several machines)")
-    p.add_argument("--redis", metavar="URL", help="Redis URL, redis://host:6379/0")
-    p.add_argument("--id", help="worker id (default: host:pid:random)")
-    p.add_argument("-v", "--verbose", action="store_true", help="debug log")
-    p.add_argument("-s", "--set", action="append", type=setting, metavar="NAME=VALUE",
-                   help="override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
-    p.set_defaults(func=cmd_worker)
-
-
-def add_schedule_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--redis", metavar="URL",
-                   help="open each slot's run in Redis for `rasd worker`s instead of crawling here")
-
-
-def add_crawl_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--redis", metavar="URL",
-                   help="queue the crawl for `rasd worker`s sharing this Redis")
-    p.add_argument("--backfill", action="store_true",
-                   help="with --redis: the whole archive (every sitemap, listings to the end)")

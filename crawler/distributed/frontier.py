@@ -36,6 +36,8 @@ from crawler.errors import MAX_ERROR_SAMPLES
 
 logger = logging.getLogger(__name__)
 
+# Stats that are lists of examples, not counts: kept as Redis lists, the first few of all workers.
+SAMPLE_STATS = ("rasd/error_samples", "rasd/blocked_samples")
 ACK = "rasd_ack"  # request.meta key: this worker's token for a request taken from Redis
 # Hand a list back to the queue's taking end, so the requests a dead worker held go next.
 _HAND_BACK = """
@@ -97,7 +99,7 @@ class Frontier(Scheduler):
         self.tokens = itertools.count(1)
         self.outbox: list[Callable[[redis.client.Pipeline], Any]] = []
         self.flushed: dict[str, int] = {}     # stats already added to the run's hash
-        self.samples_flushed = 0
+        self.samples_flushed: dict[str, int] = dict.fromkeys(SAMPLE_STATS, 0)
         self.items: dict[int, list[int]] = {}  # token -> [items yielded or -1 while parsing, items done]
         self.away = False
         crawler.rasd_frontier = self  # type: ignore[attr-defined]  # for FrontierAcks
@@ -241,17 +243,20 @@ class Frontier(Scheduler):
         current = {k: v for k, v in self.stats.get_stats().items()
                    if isinstance(v, int) and not isinstance(v, bool)}
         delta = {k: v - self.flushed.get(k, 0) for k, v in current.items() if v != self.flushed.get(k, 0)}
-        samples = (self.stats.get_value("rasd/error_samples") or [])[self.samples_flushed:]
+        samples = {name: (self.stats.get_value(name) or [])[self.samples_flushed[name]:] for name in SAMPLE_STATS}
         pipe = self.server.pipeline(transaction=True)
         for op in self.outbox:
             op(pipe)
-        stats_key, errors_key = keys.run_stats(self.run_id), keys.run_errors(self.run_id)
+        stats_key = keys.run_stats(self.run_id)
         for key, value in delta.items():
             pipe.hincrby(stats_key, key, value)
         if delta:
             pipe.expire(stats_key, self.dupefilter_ttl)  # a late worker's stats cannot linger
-        if samples:
-            pipe.rpush(errors_key, *samples).ltrim(errors_key, 0, MAX_ERROR_SAMPLES - 1)
+        for name, new in samples.items():
+            if new:
+                samples_key = keys.run_samples(self.run_id, name)
+                pipe.rpush(samples_key, *new).ltrim(samples_key, 0, MAX_ERROR_SAMPLES - 1)
+                pipe.expire(samples_key, self.dupefilter_ttl)
         try:
             pipe.execute()
         except REDIS_ERRORS as exc:
@@ -259,7 +264,8 @@ class Frontier(Scheduler):
             return False
         self.outbox.clear()
         self.flushed = current
-        self.samples_flushed += len(samples)
+        for name, new in samples.items():
+            self.samples_flushed[name] += len(new)
         if self.away:
             self.away = False
             logger.warning("Redis is back: the %s crawl goes on", self.spider.site_name)

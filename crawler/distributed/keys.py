@@ -36,9 +36,9 @@ def run_stats(run_id: str) -> str:
     return f"rasd:run:{run_id}:stats"
 
 
-def run_errors(run_id: str) -> str:
-    """List: the run's first error samples, from every worker."""
-    return f"rasd:run:{run_id}:errors"
+def run_samples(run_id: str, stat: str) -> str:
+    """List: the run's first samples of one kind (``rasd/error_samples``…), from every worker."""
+    return f"rasd:run:{run_id}:{stat.rsplit('/', 1)[-1]}"
 
 
 def run_closing(run_id: str) -> str:

@@ -24,8 +24,17 @@ from scrapy.http import Request, Response
 from crawler.config import SiteConfig
 from crawler.distributed import keys
 from crawler.distributed.connection import REDIS_ERRORS
+from crawler.distributed.frontier import SAMPLE_STATS
 from crawler.ops.alerts import record_health
-from crawler.ops.runs import RunRecorder, apply_update, finish_run, new_run, run_status, stats_fields
+from crawler.ops.runs import (
+    RunRecorder,
+    apply_update,
+    blocked_status,
+    finish_run,
+    new_run,
+    run_status,
+    stats_fields,
+)
 from crawler.storage.store import DATABASE_ERRORS, Store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -34,7 +43,7 @@ CONTENT = "rasd/content_responses"  # summed over workers: did the site answer u
 # Ends a run only if it is still the site's active one (a late worker must not end the next).
 _END_RUN = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 return 1
 """
 
@@ -94,16 +103,18 @@ def drained(server: redis.Redis, site: str) -> bool:
 def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str) -> None:
     """Write the run's record from the sum of every worker's stats, then forget the run."""
     stats: dict[str, Any] = {k.decode(): int(v) for k, v in server.hgetall(keys.run_stats(run_id)).items()}
-    stats["rasd/error_samples"] = [s.decode() for s in server.lrange(keys.run_errors(run_id), 0, -1)]
-    status = run_status("finished", stats.get(CONTENT, 0))
-    fields = {**stats_fields(stats), "finish_reason": "finished",
-              "status": "degraded" if status == "ok" and stats.get("rasd/degraded") else status}
+    for name in SAMPLE_STATS:
+        stats[name] = [s.decode() for s in server.lrange(keys.run_samples(run_id, name), 0, -1)]
+    fields = stats_fields(stats)
+    status = blocked_status(run_status("finished", stats.get(CONTENT, 0)), fields)
+    fields.update(finish_reason="finished",
+                  status="degraded" if status == "ok" and stats.get("rasd/degraded") else status)
     with Store.shared(db) as store:
         apply_update(store, {"_id": ObjectId(run_id), "set": fields})
         finish_run(store, ObjectId(run_id), fields["status"])
         record_health(store, site)
-    server.eval(_END_RUN, 5, keys.ACTIVE_RUNS, keys.run_info(run_id), keys.run_stats(run_id),
-                keys.run_errors(run_id), keys.seen(run_id), site.name, run_id)
+    server.eval(_END_RUN, 6, keys.ACTIVE_RUNS, keys.run_info(run_id), keys.run_stats(run_id),
+                keys.seen(run_id), *(keys.run_samples(run_id, name) for name in SAMPLE_STATS), site.name, run_id)
     logger.info("run %s of %s closed: %s, %d request(s), %d new article(s)", run_id, site.name,
                 fields["status"], fields["requests"], fields["articles"]["new"])
 
