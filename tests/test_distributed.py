@@ -223,9 +223,11 @@ def test_politeness_holds_for_all_workers(small_site: RunningSite, cluster_for: 
     cluster.workers.clear()
     for _ in range(3):
         cluster.worker(*polite, "-s", "RASD_SHARED_POLITENESS=False")
-    cluster.wait(lambda: all("joins run" in cluster.log(i) for i in range(3)), 60, "workers joining")
-    time.sleep(2)
+    cluster.wait(lambda: all("Spider opened" in cluster.log(i) for i in range(3)), 60, "workers crawling")
+    time.sleep(4)  # past each worker's first request (robots.txt, the first turn)
     alone = rate(small_site, 20)
+    for proc in cluster.workers:  # done: a graceful stop would wait out their local delays
+        proc.kill()
     assert 0.45 <= shared <= 0.55, f"shared politeness: {shared:.2f} requests/s, configured 0.5"
     assert alone >= 2.4 * shared, f"each worker on its own: {alone:.2f} requests/s vs {shared:.2f}"
 
