@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 SAMPLE_STATS = ("rasd/error_samples", "rasd/blocked_samples")
 ACK = "rasd_ack"  # request.meta key: this worker's token for a request taken from Redis
 # Hand a list back to the queue's taking end, so the requests a dead worker held go next.
-_HAND_BACK = """
+HAND_BACK = """
 local n = 0
 while redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT') do n = n + 1 end
 return n
@@ -62,7 +62,7 @@ class ReliableQueue(FifoQueue):
         return (data, self._decode_request(data)) if data else None
 
     def hand_back(self) -> int:
-        return int(self.server.eval(_HAND_BACK, 2, self.processing_key, self.key))
+        return int(self.server.eval(HAND_BACK, 2, self.processing_key, self.key))
 
 
 class RunDupeFilter(RFPDupeFilter):

@@ -22,8 +22,6 @@ class DistributedNewsSpider(NewsSpider):
     *backfill* run follows listing pagination to the end and lifts the page cap, since the
     whole archive is what was asked for (the run's dupefilter stops loops)."""
 
-    name = "news"
-
     def __init__(self, site: str | None = None, run_id: str = "", backfill: bool = False, **kwargs: Any) -> None:
         super().__init__(site=site, **kwargs)
         self.run_id = run_id
@@ -37,8 +35,19 @@ class DistributedNewsSpider(NewsSpider):
         return spider
 
     async def entry_requests(self) -> list[scrapy.Request]:
-        """The site's feeds, sitemaps and start pages, as a local crawl would start."""
-        return [request async for request in super().start()]
+        """The site's feeds, sitemaps and start pages, as a local crawl would start. A local
+        crawl holds its listings back until the feeds and sitemaps are read; here all go
+        into the queue at once, feeds and sitemaps first, and the queue's order does it."""
+        site = self.site
+        self.site = dataclasses.replace(site, start_urls=())
+        try:
+            requests = [request async for request in super().start()]
+        finally:
+            self.site = site
+        if self.no_browser:
+            return requests
+        return [*requests, *(self.page_request(url, self.parse_listing, "listing", {"listing_depth": 0},
+                                               dont_filter=True) for url in site.start_urls)]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.store_problem:

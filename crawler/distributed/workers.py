@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from crawler.config import SiteConfig
 from crawler.distributed import keys
 from crawler.distributed.connection import REDIS_ERRORS, connect
-from crawler.distributed.frontier import _HAND_BACK
+from crawler.distributed.frontier import HAND_BACK
 from crawler.distributed.runs import run_is_backfill
 from crawler.distributed.spider import DistributedNewsSpider
 
@@ -44,7 +44,7 @@ def reap(server: redis.Redis) -> int:
             continue
         for key in server.scan_iter(match=keys.processing_pattern(worker), count=100):
             site = key.decode().split(":")[1]
-            moved = int(server.eval(_HAND_BACK, 2, key, keys.requests(site)))
+            moved = int(server.eval(HAND_BACK, 2, key, keys.requests(site)))
             handed += moved
             logger.warning("worker %s is gone: %d request(s) of %s handed back", worker, moved, site)
         server.srem(keys.WORKERS, worker)
