@@ -17,15 +17,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.items import fields_with
 from crawler.urls import canonical_url, origin_of
 
 BUILTIN_SITES_DIR = Path(__file__).parent / "sites"
-SELECTOR_FIELDS = frozenset(
-    {
-        "title", "body", "published", "modified", "authors", "tags", "source",
-        "summary", "section", "image", "read_also", "remove",
-    }
-)
+# Article fields a site may select, and ``remove``: elements dropped before extraction.
+SELECTOR_FIELDS = frozenset({*fields_with("selector"), "remove"})
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
 _INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

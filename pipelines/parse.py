@@ -9,11 +9,11 @@ from scrapy.exceptions import DropItem
 
 from crawler.arabic import script_language
 from crawler.extract import extract_article
-from crawler.items import Article
+from crawler.items import Article, fields_with
 from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
-_CARRIED = ("url", "final_url", "site", "status", "fetched_at", "headers", "depth", "hints")
+_CARRIED = fields_with("carried")
 
 
 class ParsePipeline(Stage):

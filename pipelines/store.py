@@ -16,13 +16,13 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from crawler.items import Article, RawPage, fields_with
 from crawler.storage.failover import SPOOLED, FailoverStore, RejectedDocument
 from pipelines.base import Stage
 
 logger = logging.getLogger(__name__)
 
-# Fields that exist only while an item travels through the pipelines.
-TRANSIENT = ("html", "hints", "published_raw", "modified_raw", "depth")
+TRANSIENT = fields_with("transient", RawPage, Article)
 MAX_BACKOFF = 16  # retry intervals between attempts, at most
 
 

@@ -22,6 +22,7 @@ from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
 from crawler.config import SiteConfig
+from crawler.items import fields_with
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
 from crawler.urls import join_url
@@ -170,8 +171,7 @@ def run_check(site_name: str, settings: Settings) -> CheckReport:
 
 # --- showing the result ------------------------------------------------------------------
 
-_SHOWN = ("url", "title", "published", "modified", "authors", "tags", "source", "section", "layout",
-          "language")
+_SHOWN = fields_with("shown")
 
 
 def shown_article(item: dict[str, Any]) -> dict[str, Any]:
