@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from crawler.stats import CRASHES, ERROR_SAMPLES, ERRORS, REDIRECTS_TO_REQUESTED, errors
 from crawler.storage.store import mask_secrets
 
 logger = logging.getLogger(__name__)
@@ -21,11 +22,11 @@ def record_error(stats: Any, kind: str, message: str, level: int = logging.WARNI
     logger.log(level, "%s: %s", kind, message)
     if stats is None:
         return
-    stats.inc_value("rasd/errors")
-    stats.inc_value(f"rasd/errors/{kind}")
-    samples = stats.get_value("rasd/error_samples") or []
+    stats.inc_value(ERRORS)
+    stats.inc_value(errors(kind))
+    samples = stats.get_value(ERROR_SAMPLES) or []
     if len(samples) < MAX_ERROR_SAMPLES:
-        stats.set_value("rasd/error_samples", [*samples, f"{kind}: {message}"])
+        stats.set_value(ERROR_SAMPLES, [*samples, f"{kind}: {message}"])
 
 
 class CrawlErrors:
@@ -49,7 +50,7 @@ class CrawlErrors:
         return ext
 
     def _crash(self, where: str, url: str, failure: Any) -> None:
-        self.crawler.stats.inc_value("rasd/crashes")
+        self.crawler.stats.inc_value(CRASHES)
         record_error(self.crawler.stats, f"crash/{where}",
                      f"{url}: {failure.type.__name__}: {failure.getErrorMessage()}")
 
@@ -61,4 +62,4 @@ class CrawlErrors:
 
     def request_dropped(self, request: Any, spider: Any) -> None:
         if request.meta.get("redirect_times"):
-            self.crawler.stats.inc_value("rasd/redirects_to_requested")
+            self.crawler.stats.inc_value(REDIRECTS_TO_REQUESTED)

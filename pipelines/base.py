@@ -8,6 +8,7 @@ from scrapy.crawler import Crawler
 
 from crawler.config import SiteConfig, load_sites
 from crawler.errors import record_error
+from crawler.stats import PREFIX
 from crawler.urls import canonical_url
 
 
@@ -32,8 +33,11 @@ class Stage:
         return site.canonical(url) if site else canonical_url(url)
 
     def inc(self, key: str, count: int = 1) -> None:
+        """Count in the crawl's stats; ``key`` is one of crawler.stats' names."""
+        if not key.startswith(PREFIX):
+            raise ValueError(f"stats key {key!r} is not one of crawler.stats' rasd/ keys")
         if self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"rasd/{key}", count)
+            self.crawler.stats.inc_value(key, count)
 
     def error(self, kind: str, message: str) -> None:
         """A counted, sampled error in the run's stats (see crawler.errors)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.dates import parse_date
+from crawler.stats import parse_failures
 from pipelines.base import Stage
 
 
@@ -32,7 +33,7 @@ class DatesPipeline(Stage):
             if value is not None:
                 item[field] = value
             elif field == "published":
-                self.inc("parse_failures/published")
+                self.inc(parse_failures("published"))
                 if not raw:  # extraction already set aside what it found absurd or unreadable
                     self.error("no_date", f"{item.get('url')}: no usable publication date")
         return item

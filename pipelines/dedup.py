@@ -14,6 +14,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
+from crawler.stats import DUPLICATES
 from crawler.storage import neardup
 from pipelines.base import Stage
 
@@ -26,7 +27,7 @@ class DedupPipeline(Stage):
         aliases = set(item.get("aliases") or ())
         known = self.seen.get(item["url"])
         if known is not None and aliases <= known:
-            self.inc("duplicates")
+            self.inc(DUPLICATES)
             raise DropItem(f"duplicate of {item['url']}")
         # A repeat reached under a new URL still goes on, so the store records that alias.
         self.seen.setdefault(item["url"], set()).update(aliases)

@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 from crawler.arabic import script_language
 from crawler.extract import extract_article
 from crawler.items import Article, fields_with
+from crawler.stats import parse_failures
 from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
@@ -45,7 +46,7 @@ class ParsePipeline(Stage):
 
         for required in ("title", "body"):
             if not article.get(required):
-                self.inc(f"parse_failures/{required}")
+                self.inc(parse_failures(required))
         if not article.get("body"):
             self.error("no_text", f"no article text found at {article['url']}")
             raise DropItem(f"no article text found at {article['url']}")

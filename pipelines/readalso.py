@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.signals import read_also_found
+from crawler.stats import READ_ALSO_LINKS
 from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
@@ -31,7 +32,7 @@ class ReadAlsoPipeline(Stage):
             links.append({**link, "url": url})
             linked.append(link)
         item["read_also"] = links
-        self.inc("read_also_links", len(links))
+        self.inc(READ_ALSO_LINKS, len(links))
         if links and self.crawler is not None:
             self.crawler.signals.send_catch_log(read_also_found, item=item, links=linked)
         return item

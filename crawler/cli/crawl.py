@@ -17,6 +17,7 @@ from crawler.cli.common import (
     pending_text,
     table,
 )
+from crawler.stats import DEGRADED, LOST, REPLAYED, SPOOLED
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,13 +76,13 @@ def run(args: argparse.Namespace) -> int:
             for s in summaries:
                 fh.write(mask_secrets(json_line({"site": s.site, "stats": {k: iso(v) for k, v in
                                                                            s.stats.items()}})) + "\n")
-    degraded = [s for s in summaries if s.stats.get("rasd/degraded")]
+    degraded = [s for s in summaries if s.stats.get(DEGRADED)]
     waiting = Spool(spool).waiting()
     for s in degraded:
         print(f"rasd: {s.site}: degraded run: the database was unavailable; "
-              f"{s.stats.get('rasd/spooled', 0)} article(s) spooled, "
-              f"{s.stats.get('rasd/replayed', 0)} replayed", file=sys.stderr)
-    lost = sum(s.stats.get("rasd/lost", 0) for s in summaries)
+              f"{s.stats.get(SPOOLED, 0)} article(s) spooled, "
+              f"{s.stats.get(REPLAYED, 0)} replayed", file=sys.stderr)
+    lost = sum(s.stats.get(LOST, 0) for s in summaries)
     if lost:
         raise StoreError(f"{lost} article(s) could be neither stored nor spooled (spool {spool}); "
                          "the crawl stopped, the next one fetches them again")

@@ -9,6 +9,8 @@ from typing import Any, Self
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
+from crawler.stats import ROBOTS_OPT_OUT
+
 logger = logging.getLogger(__name__)
 
 
@@ -29,7 +31,7 @@ class SiteRobotsPolicy:
         if self.opted_out and self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
             logger.warning("robots.txt is NOT obeyed for site %s: obey_robots = false in %s",
                            site.name, site.path)
-            self.crawler.stats.set_value("rasd/robots_opt_out", True)
+            self.crawler.stats.set_value(ROBOTS_OPT_OUT, True)
 
     def process_request(self, request: Request) -> None:
         if self.opted_out:

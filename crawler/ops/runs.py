@@ -21,6 +21,24 @@ from typing import TYPE_CHECKING, Any, Self
 from bson import ObjectId
 from pymongo import ReturnDocument
 
+from crawler.stats import (
+    ARTICLES_NEW,
+    ARTICLES_UNCHANGED,
+    ARTICLES_UPDATED,
+    DEGRADED,
+    DISCOVERED,
+    DUPLICATES,
+    ERROR_SAMPLES,
+    ERRORS,
+    NOT_MODIFIED,
+    PAGES_FETCHED,
+    PARSE_FAILURES,
+    READ_ALSO_LINKS,
+    REPLAYED,
+    SPOOL_WAITING,
+    SPOOLED,
+    family,
+)
 from crawler.storage.query import iso
 from crawler.storage.spool import RUN, Spool, spool_dir
 from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
@@ -92,32 +110,29 @@ def run_status(finish_reason: str, content_responses: int) -> str:
 def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
     """The record's counters, from the spider's and pipelines' ``rasd/*`` stats."""
 
-    def prefixed(prefix: str) -> dict[str, int]:
-        return {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
-
     return {
         "requests": stats.get("downloader/request_count", 0),
-        "responses": prefixed("downloader/response_status_count/"),
-        "fetched": stats.get("rasd/pages_fetched", 0),
+        "responses": family(stats, "downloader/response_status_count"),
+        "fetched": stats.get(PAGES_FETCHED, 0),
         "articles": {
-            "new": stats.get("rasd/articles_new", 0),
-            "updated": stats.get("rasd/articles_updated", 0),
-            "unchanged": stats.get("rasd/articles_unchanged", 0),
-            "duplicate": stats.get("rasd/duplicates", 0),
+            "new": stats.get(ARTICLES_NEW, 0),
+            "updated": stats.get(ARTICLES_UPDATED, 0),
+            "unchanged": stats.get(ARTICLES_UNCHANGED, 0),
+            "duplicate": stats.get(DUPLICATES, 0),
         },
-        "parse_failures": prefixed("rasd/parse_failures/"),
+        "parse_failures": family(stats, PARSE_FAILURES),
         # Incremental crawling (issue 4): article links found, by what was done about them
         # (new, changed, recheck, known = stored and skipped), and rechecks answered 304.
-        "discovered": prefixed("rasd/discovered/"),
-        "not_modified": stats.get("rasd/not_modified", 0),
-        "read_also_links": stats.get("rasd/read_also_links", 0),
-        "errors": prefixed("rasd/errors/"),
-        "error_count": stats.get("rasd/errors", 0),
-        "error_samples": [mask_secrets(str(s)) for s in stats.get("rasd/error_samples") or []],
+        "discovered": family(stats, DISCOVERED),
+        "not_modified": stats.get(NOT_MODIFIED, 0),
+        "read_also_links": stats.get(READ_ALSO_LINKS, 0),
+        "errors": family(stats, ERRORS),
+        "error_count": stats.get(ERRORS, 0),
+        "error_samples": [mask_secrets(str(s)) for s in stats.get(ERROR_SAMPLES) or []],
         "log_errors": stats.get("log_count/ERROR", 0),
-        "spooled": stats.get("rasd/spooled", 0),
-        "replayed": stats.get("rasd/replayed", 0),
-        "spool_waiting": stats.get("rasd/spool_waiting", 0),
+        "spooled": stats.get(SPOOLED, 0),
+        "replayed": stats.get(REPLAYED, 0),
+        "spool_waiting": stats.get(SPOOL_WAITING, 0),
     }
 
 
@@ -227,7 +242,7 @@ class RunRecorder:
         finished = utcnow()
         fields = {
             **stats_fields(stats),
-            "status": "degraded" if status == "ok" and stats.get("rasd/degraded") else status,
+            "status": "degraded" if status == "ok" and stats.get(DEGRADED) else status,
             "finish_reason": reason,
             "finished": finished,
             "duration": round((finished - self.started).total_seconds(), 3),
