@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -24,10 +25,11 @@ class Stage:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(sites_for(crawler), crawler)
 
-    def site(self, item: Any) -> SiteConfig | None:
-        return self.sites.get(item.get("site"))
+    def site(self, item: Mapping[str, Any]) -> SiteConfig | None:
+        name = item.get("site")
+        return self.sites.get(name) if name else None
 
-    def canonical(self, item: Any, url: str) -> str:
+    def canonical(self, item: Mapping[str, Any], url: str) -> str:
         """The canonical form of a URL met on this item's page, with its site's origin."""
         site = self.site(item)
         return site.canonical(url) if site else canonical_url(url)

@@ -6,15 +6,14 @@ the layer that supplied it is recorded like every other field's.
 
 from __future__ import annotations
 
-from typing import Any
-
 from crawler.dates import parse_date
+from crawler.items import Article
 from crawler.stats import parse_failures
 from pipelines.base import Stage
 
 
 class DatesPipeline(Stage):
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Article) -> Article:
         site = self.site(item)
         tz = site.timezone if site else "UTC"
         now = item.get("fetched_at")

@@ -10,10 +10,9 @@ holds across runs and processes.
 
 from __future__ import annotations
 
-from typing import Any
-
 from scrapy.exceptions import DropItem
 
+from crawler.items import Article
 from crawler.stats import DUPLICATES
 from crawler.storage import neardup
 from pipelines.base import Stage
@@ -23,7 +22,7 @@ class DedupPipeline(Stage):
     def open_spider(self) -> None:
         self.seen: dict[str, set[str]] = {}
 
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Article) -> Article:
         aliases = set(item.get("aliases") or ())
         known = self.seen.get(item["url"])
         if known is not None and aliases <= known:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from crawler.arabic import script_language
 from crawler.extract import extract_article
-from crawler.items import Article, fields_with
+from crawler.items import Article, RawPage, fields_with
 from crawler.stats import parse_failures
 from crawler.urls import is_valid_url
 from pipelines.base import Stage
@@ -18,7 +16,7 @@ _CARRIED = fields_with("carried")
 
 
 class ParsePipeline(Stage):
-    def process_item(self, item: Any) -> Article:
+    def process_item(self, item: RawPage) -> Article:
         raw = ItemAdapter(item)
         site = self.site(raw)
         fields = extract_article(raw["html"], raw.get("final_url") or raw["url"], site)

@@ -7,8 +7,7 @@ serves; the stage itself never schedules requests.
 
 from __future__ import annotations
 
-from typing import Any
-
+from crawler.items import Article
 from crawler.signals import read_also_found
 from crawler.stats import READ_ALSO_LINKS
 from crawler.urls import is_valid_url
@@ -16,7 +15,7 @@ from pipelines.base import Stage
 
 
 class ReadAlsoPipeline(Stage):
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Article) -> Article:
         own = {self.canonical(item, item["url"]),
                *(self.canonical(item, u) for u in item.get("aliases") or ())}
         if item.get("final_url"):

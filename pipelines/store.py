@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import Item
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
@@ -27,7 +28,7 @@ TRANSIENT = fields_with("transient", RawPage, Article)
 MAX_BACKOFF = 16  # retry intervals between attempts, at most
 
 
-def to_document(item: Any) -> dict[str, Any]:
+def to_document(item: Item) -> dict[str, Any]:
     doc = {k: v for k, v in ItemAdapter(item).items() if k not in TRANSIENT and v is not None}
     doc.setdefault("duplicate_of", None)
     return doc
@@ -77,7 +78,7 @@ class StorePipeline(Stage):
             logger.warning("%d article(s) wait in the spool at %s; the next run stores them "
                            "(see `rasd spool`)", waiting, self.store.spool.directory)
 
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Article) -> Article:
         site = self.site(item)
         try:
             result = self.store.save(to_document(item),

@@ -84,8 +84,10 @@ def apply_update(store: Store, update: dict[str, Any]) -> dict[str, Any]:
     twice changes nothing."""
     change = {op: update[key] for op, key in (("$set", "set"), ("$setOnInsert", "on_insert"))
               if update.get(key)}
-    return store.runs.find_one_and_update({"_id": update["_id"]}, change, {"started": 1}, upsert=True,
-                                          return_document=ReturnDocument.AFTER)
+    record: dict[str, Any] | None = store.runs.find_one_and_update(
+        {"_id": update["_id"]}, change, {"started": 1}, upsert=True, return_document=ReturnDocument.AFTER)
+    assert record is not None, "an upsert returning the document after it always has one"
+    return record
 
 
 def latest_run(store: Store, site: str) -> dict[str, Any] | None:
