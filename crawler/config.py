@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crawler.items import fields_with
+from crawler.model import fields_with
 from crawler.schedule import Schedule, interval_seconds
 from crawler.urls import canonical_url, origin_of
 

@@ -7,7 +7,8 @@ from scrapy.exceptions import DropItem
 
 from crawler.arabic import script_language
 from crawler.extract import extract_article
-from crawler.items import Article, RawPage, fields_with
+from crawler.items import Article, RawPage
+from crawler.model import fields_with
 from crawler.stats import parse_failures
 from crawler.urls import is_valid_url
 from pipelines.base import Stage
@@ -42,7 +43,7 @@ class ParsePipeline(Stage):
             " ".join(filter(None, (fields.get("title"), fields.get("body"))))
         ) or (site.language if site else "ar")
 
-        for required in ("title", "body"):
+        for required in fields_with("required"):
             if not article.get(required):
                 self.inc(parse_failures(required))
         if not article.get("body"):

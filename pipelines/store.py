@@ -18,13 +18,14 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from crawler import stats as keys  # named so: failover.SPOOLED is the store outcome
-from crawler.items import Article, RawPage, fields_with
+from crawler.items import Article
+from crawler.model import ARTICLE, RAW_PAGE, fields_with
 from crawler.storage.failover import SPOOLED, FailoverStore, RejectedDocument
 from pipelines.base import Stage
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT = fields_with("transient", RawPage, Article)
+TRANSIENT = fields_with("transient", RAW_PAGE, ARTICLE)
 MAX_BACKOFF = 16  # retry intervals between attempts, at most
 
 

@@ -1,5 +1,5 @@
-"""The article model is the one definition of each field: every field-name list elsewhere
-is derived from the flags on crawler/items.py's declarations."""
+"""The article model is the one definition of each field: the Scrapy items and every
+field-name list elsewhere are derived from the flags in crawler/model.py."""
 
 from __future__ import annotations
 
@@ -11,20 +11,24 @@ from crawler import config, extract
 from crawler.cli import sitecheck
 from crawler.config import ConfigError, load_site_file
 from crawler.extract import selectors
-from crawler.items import FLAGS, Article, RawPage, _field, fields_with
+from crawler.items import Article, RawPage
+from crawler.model import ARTICLE, FLAGS, RAW_PAGE, _f, fields_with
 from crawler.storage import query
 from pipelines import parse, store
 
 
 def test_derived_lists_are_the_models() -> None:
+    assert list(Article.fields) == list(ARTICLE) and list(RawPage.fields) == list(RAW_PAGE)
+    assert Article.fields["published_raw"]["transient"] is True
     assert config.SELECTOR_FIELDS == {*fields_with("selector"), "remove"}
     assert extract.FIELDS == fields_with("layered")
     assert parse._CARRIED == fields_with("carried")
-    assert store.TRANSIENT == fields_with("transient", RawPage, Article)
+    assert store.TRANSIENT == fields_with("transient", RAW_PAGE, ARTICLE)
     assert query.PUBLIC_FIELDS == fields_with("public")
     assert query._LIST_FIELDS == set(fields_with("listed"))
     assert selectors._LIST_FIELDS == set(fields_with("listed"))
     assert sitecheck._SHOWN == fields_with("shown")
+    assert fields_with("required") == ("title", "body")  # parse failures, read by site health
 
 
 def test_derived_lists_keep_the_shapes_users_see() -> None:
@@ -45,24 +49,22 @@ def test_derived_lists_keep_the_shapes_users_see() -> None:
 
 
 def test_a_new_flagged_field_joins_every_derived_list() -> None:
-    class Wider(Article):
-        byline = _field(selector=True, public=True, listed=True, transient=False)
-
-    assert fields_with("public", Wider)[-1] == "byline"
-    assert "byline" in fields_with("selector", Wider) and "byline" in fields_with("listed", Wider)
-    assert "byline" not in fields_with("public") and "byline" not in fields_with("transient", Wider)
+    wider = {**ARTICLE, "byline": _f(selector=True, public=True, listed=True)}
+    assert fields_with("public", wider)[-1] == "byline"
+    assert "byline" in fields_with("selector", wider) and "byline" in fields_with("listed", wider)
+    assert "byline" not in fields_with("public") and "byline" not in fields_with("transient", wider)
 
 
 def test_a_misspelt_flag_is_refused() -> None:
     with pytest.raises(TypeError, match="publik"):
-        _field(publik=True)
+        _f(publik=True)
     with pytest.raises(KeyError, match="publik"):
         fields_with("publik")
     assert set(FLAGS) >= {"selector", "transient", "public", "shown", "listed"}
 
 
 def test_the_model_drives_behaviour(tmp_path: Path) -> None:
-    """Transient fields are never stored, public lists read back as [], and a site config may
+    """Transient fields are never stored, public lists read back as [], a site config may
     select exactly the selector fields."""
     doc = store.to_document(Article(url="https://example.com/a", title="عنوان", depth=2, hints={"x": 1},
                                     published_raw="١ يناير", modified_raw=None))

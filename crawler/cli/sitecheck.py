@@ -22,7 +22,7 @@ from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
 from crawler.config import SiteConfig
-from crawler.items import fields_with
+from crawler.model import fields_with
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
 from crawler.urls import join_url

@@ -27,7 +27,7 @@ from crawler.config import SiteConfig
 from crawler.dates import parse_date
 from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors, textutil
 from crawler.extract.textutil import clean, one_line
-from crawler.items import fields_with
+from crawler.model import fields_with
 from crawler.urls import join_url
 
 FIELDS = fields_with("layered")  # title first: it is chosen apart, see below

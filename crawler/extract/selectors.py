@@ -9,7 +9,7 @@ from parsel import Selector
 
 from crawler.config import is_xpath
 from crawler.extract.textutil import clean, node_text, paragraphs
-from crawler.items import fields_with
+from crawler.model import fields_with
 
 _LIST_FIELDS = frozenset(fields_with("listed"))
 

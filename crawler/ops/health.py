@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import SiteConfig
+from crawler.model import fields_with
 from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen
 from crawler.storage.query import iso
 from crawler.storage.store import Store, utcnow
@@ -89,7 +90,7 @@ def assess(site: SiteConfig, runs: list[dict[str, Any]], articles_24h: int,
         health.zero_article_runs += 1
     fetched = sum(r.get("fetched", 0) for r in ok_runs)
     if fetched:
-        failed = sum(max((r.get("parse_failures") or {}).get(f, 0) for f in ("title", "body")) for r in ok_runs)
+        failed = sum(max((r.get("parse_failures") or {}).get(f, 0) for f in fields_with("required")) for r in ok_runs)
         health.parse_failure_rate = round(failed / fetched, 3)
 
     health.state, health.reason = _verdict(site, health, finished, now, newest_article)

@@ -12,7 +12,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from crawler.arabic import normalise
-from crawler.items import fields_with
+from crawler.model import fields_with
 from crawler.storage.store import Store
 from crawler.urls import canonical_url
 

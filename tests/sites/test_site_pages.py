@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from crawler.config import load_sites
-from crawler.items import fields_with
+from crawler.model import fields_with
 from pipelines.offline import parse_page
 from tests.conftest import shared_path
 
