@@ -14,26 +14,36 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
     from twisted.python.failure import Failure
 
-from crawler.stats import CRASHES, ERROR_SAMPLES, ERRORS, REDIRECTS_TO_REQUESTED, errors
+from crawler.fetch.blocking import is_blocked_kind
+from crawler.stats import BLOCKED_SAMPLES, CRASHES, ERROR_SAMPLES, ERRORS, REDIRECTS_TO_REQUESTED, errors
 from crawler.storage.store import mask_secrets
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_SAMPLES = 10
+MAX_BLOCKED_SAMPLES = 5
 
 
 def record_error(stats: StatsCollector | None, kind: str, message: str, level: int = logging.WARNING) -> None:
     """``rasd/errors`` +1, ``rasd/errors/<kind>`` +1, and the message among the first
-    samples. Kinds are short snake_case names (http_404, timeout, not_html, bad_date…)."""
+    samples. Kinds are short snake_case names (http_404, timeout, not_html, bad_date…);
+    kinds that mean the site refused us (http_403, challenge…, :mod:`crawler.fetch.blocking`)
+    also keep their own few samples: the evidence a run record shows for a blocked site."""
     message = mask_secrets(message)
     logger.log(level, "%s: %s", kind, message)
     if stats is None:
         return
     stats.inc_value(ERRORS)
     stats.inc_value(errors(kind))
-    samples = stats.get_value(ERROR_SAMPLES) or []
-    if len(samples) < MAX_ERROR_SAMPLES:
-        stats.set_value(ERROR_SAMPLES, [*samples, f"{kind}: {message}"])
+    _sample(stats, ERROR_SAMPLES, f"{kind}: {message}", MAX_ERROR_SAMPLES)
+    if is_blocked_kind(kind):
+        _sample(stats, BLOCKED_SAMPLES, f"{kind}: {message}", MAX_BLOCKED_SAMPLES)
+
+
+def _sample(stats: StatsCollector, key: str, text: str, limit: int) -> None:
+    samples = stats.get_value(key) or []
+    if len(samples) < limit:
+        stats.set_value(key, [*samples, text])
 
 
 class CrawlErrors:

@@ -36,6 +36,7 @@ SPOOL_WAITING = "rasd/spool_waiting"
 # Families: a root, and one segment per reason under it.
 ERRORS = "rasd/errors"                          # all errors; errors(kind) per kind
 ERROR_SAMPLES = "rasd/error_samples"            # the first few masked messages
+BLOCKED_SAMPLES = "rasd/blocked_samples"        # the first few refusals (crawler.fetch.blocking)
 ARTICLES = "rasd/articles"                      # store outcomes: articles(outcome)
 DISCOVERED = "rasd/discovered"                  # article links found: discovered(reason)
 PARSE_FAILURES = "rasd/parse_failures"          # required field missing: parse_failures(field)

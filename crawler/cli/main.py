@@ -59,8 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sites", parents=[common],
                        help="list configured sites with their health; details or a live check of one")
     p.add_argument("names", nargs="*", metavar="NAME", help="show these sites' entry points and layouts")
-    p.add_argument("--check", metavar="NAME",
-                   help="fetch one feed/listing and one article of NAME; print what would be stored")
+    p.add_argument("--check", action="store_true",
+                   help="fetch one entry point and one article of each NAME (or --all) and say whether "
+                        "each site can be read here: ok, blocked or failing")
+    p.add_argument("--all", action="store_true", help="with --check: every configured site, in parallel")
+    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="with --check: give up on a site after this long (default 60)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log (with --check)")
     p.add_argument("-s", "--set", action="append", type=setting, metavar="NAME=VALUE",

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.cli.common import EXIT_CONFIG, EXIT_OK, CliError, check_known, load_sites, table
+from crawler.cli.common import EXIT_OK, check_known, load_sites, table
 
 if TYPE_CHECKING:
     from crawler.config import SiteConfig
@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace) -> int:
     sites = load_sites(args)
-    if args.check:
-        return _check_site(args, sites)
+    if args.check:  # a live check loads Scrapy: only then
+        from crawler.cli.sitecheck import run_cli
+
+        return run_cli(args, sites)
     check_known(args.names, sites)
     chosen = [sites[n] for n in args.names] if args.names else list(sites.values())
     health = _health(args, chosen)
@@ -100,26 +102,6 @@ def _print_site_details(site: SiteConfig, health: Any) -> None:
     for lo in site.layouts:
         span = f"{lo.since or '…'} – {lo.until or '…'}"
         print(f"  layout {lo.name} ({span}): {', '.join(sorted(lo.own_selectors))}")
-
-
-def _check_site(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
-    from crawler.cli.runner import project_settings
-    from crawler.cli.sitecheck import print_report, report_json, run_check
-    from crawler.config import site_dirs
-
-    if args.check not in sites:
-        raise CliError(f"unknown site {args.check!r} (known: {', '.join(sorted(sites))})", EXIT_CONFIG)
-    settings = project_settings(
-        RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
-        LOG_LEVEL="INFO" if args.verbose else "ERROR", user=args.set or [],
-    )
-    print(f"checking {args.check}: one entry point, one article; nothing is stored", file=sys.stderr)
-    report = run_check(args.check, settings)
-    if args.format == "json":
-        print(json.dumps(report_json(report, sites[args.check]), ensure_ascii=False, indent=2, default=str))
-    else:
-        print_report(report, sites[args.check])
-    return EXIT_OK if report.ok else 1
 
 
 def _print_browser() -> None:

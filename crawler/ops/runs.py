@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any, Self
 from bson import ObjectId
 from pymongo import ReturnDocument
 
+from crawler.fetch.blocking import advice_for, is_blocked_kind
 from crawler.stats import (
     ARTICLES_NEW,
     ARTICLES_UNCHANGED,
     ARTICLES_UPDATED,
+    BLOCKED_SAMPLES,
     DEGRADED,
     DISCOVERED,
     DUPLICATES,
@@ -50,8 +52,10 @@ if TYPE_CHECKING:  # Scrapy only when a crawl records its run, not for `rasd run
 logger = logging.getLogger(__name__)
 
 # "degraded": the site crawled fine but the database was unavailable for part of the run
-# (articles went through the spool, crawler.storage.failover).
-FINISHED_STATUSES = ("ok", "degraded", "failed", "timeout", "interrupted")
+# (articles went through the spool, crawler.storage.failover). "blocked": the site refused
+# us (401/403/429, a bot challenge, a feed emptied for bots) and nothing was read — unlike
+# "failed", the site may well be there (crawler.fetch.blocking).
+FINISHED_STATUSES = ("ok", "degraded", "failed", "blocked", "timeout", "interrupted")
 SITE_OK_STATUSES = ("ok", "degraded")  # what a run says about the site itself
 RUN_COLUMNS = ("started", "site", "trigger", "status", "duration", "requests", "new", "updated",
                "unchanged", "duplicate", "errors")
@@ -131,6 +135,9 @@ def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
         "errors": family(stats, ERRORS),
         "error_count": stats.get(ERRORS, 0),
         "error_samples": [mask_secrets(str(s)) for s in stats.get(ERROR_SAMPLES) or []],
+        # Evidence that the site refused us, and what to try (crawler.fetch.blocking).
+        "blocked": [mask_secrets(str(s)) for s in stats.get(BLOCKED_SAMPLES) or []],
+        "blocked_advice": advice_for(family(stats, ERRORS)) or None,
         "log_errors": stats.get("log_count/ERROR", 0),
         "spooled": stats.get(SPOOLED, 0),
         "replayed": stats.get(REPLAYED, 0),
@@ -144,6 +151,15 @@ def articles_seen(run: dict[str, Any]) -> int:
     or answered 304)."""
     skipped = (run.get("discovered") or {}).get("known", 0) + run.get("not_modified", 0)
     return sum((run.get("articles") or {}).values()) + (run.get("spooled") or 0) + skipped
+
+
+def blocked_status(status: str, fields: dict[str, Any]) -> str:
+    """``blocked`` for a run that read nothing because the site refused us; a run that read
+    articles despite some refusals keeps its status (the evidence stays in ``blocked``)."""
+    refused = any(is_blocked_kind(k) for k in fields.get("errors") or {})
+    if status in ("ok", "failed") and refused and not articles_seen(fields):
+        return "blocked"
+    return status
 
 
 def public_run(doc: dict[str, Any]) -> dict[str, Any]:
@@ -240,10 +256,11 @@ class RunRecorder:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
-        status = run_status(reason, self.content_responses)
+        fields = stats_fields(stats)
+        status = blocked_status(run_status(reason, self.content_responses), fields)
         finished = utcnow()
         fields = {
-            **stats_fields(stats),
+            **fields,
             "status": "degraded" if status == "ok" and stats.get(DEGRADED) else status,
             "finish_reason": reason,
             "finished": finished,

@@ -32,6 +32,7 @@ from twisted.web.client import ResponseFailed
 
 from crawler.config import ConfigError, SiteConfig
 from crawler.errors import record_error
+from crawler.fetch.blocking import BROWSER_HEADERS, blocked_response
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
 from crawler.fetch.discovery import Entry, parse_feed, parse_sitemap
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
@@ -131,13 +132,45 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery ---------------------------------------------------------------------
 
+    def refused(self, response: Response) -> bool:
+        """A bot challenge served in place of the page (often with HTTP 200): recorded as
+        a ``challenge`` error, not parsed."""
+        blocked = blocked_response(response)
+        if blocked:
+            self.record_error(blocked[0], f"{response.url}: {blocked[1]}")
+        return blocked is not None
+
     def parse_feed(self, response: Response) -> Any:
+        if self.refused(response):
+            return
         entries = parse_feed(response.body)
         if not entries:
-            self.record_error("feed", f"no entries in feed {response.url}")
+            # Empty for us, or for bots only? One request as a browser would make tells.
+            yield self.browser_probe(response)
         yield from self.article_requests(entries, response.url)
 
+    def browser_probe(self, response: Response) -> scrapy.Request:
+        """The empty feed again with a browser's headers; only to diagnose, its entries are
+        never crawled (the site chose not to serve them to us)."""
+        return scrapy.Request(response.url, callback=self.probe_feed, errback=self.probe_failed,
+                              headers=BROWSER_HEADERS, dont_filter=True,
+                              meta={"rasd_probe_of": response.url})
+
+    def probe_feed(self, response: Response) -> None:
+        entries = [] if blocked_response(response) else parse_feed(response.body)
+        if entries:
+            self.record_error("bot_filtered_feed",
+                              f"feed {response.url} is empty for Rasd's user agent but has "
+                              f"{len(entries)} entries for a browser's")
+        else:
+            self.record_error("feed", f"no entries in feed {response.url}")
+
+    def probe_failed(self, failure: Failure) -> None:
+        self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]
+
     def parse_sitemap(self, response: Response) -> Any:
+        if self.refused(response):
+            return
         sitemap = parse_sitemap(response.body)
         if not sitemap.entries and not sitemap.children:
             self.record_error("sitemap", f"no URLs in sitemap {response.url}")
@@ -150,7 +183,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def parse_listing(self, response: Response) -> Any:
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) or self.refused(response):
             return
         depth = response.meta.get("listing_depth", 0)
         articles = []
@@ -262,6 +295,8 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             self.crawler.stats.inc_value(NOT_MODIFIED)
             return
+        if self.refused(response):
+            return
         self.crawler.stats.inc_value(PAGES_FETCHED)
         body = response.body
         if not body.strip():
@@ -291,8 +326,14 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
+        url = request.url if request else "?"
+        # A refusal is named by what refused us (a challenge page rather than its 403).
+        blocked = blocked_response(failure.value.response) if failure.check(HttpError) else None
+        if blocked:
+            self.record_error(blocked[0], f"{url}: {blocked[1]}")
+            return
         kind = render_error_kind(failure) or failure_kind(failure)
-        self.record_error(kind, f"{request.url if request else '?'}: {failure.getErrorMessage()}")
+        self.record_error(kind, f"{url}: {failure.getErrorMessage()}")
 
     def record_error(self, kind: str, message: str, level: int = logging.WARNING) -> None:
         record_error(self.crawler.stats, kind, message, level)
