@@ -60,11 +60,11 @@ ARTICLE: dict[str, Flags] = {
     "hints": _f(carried=True, transient=True),
     "title": _f(selector=True, layered=True, public=True, shown=True, expected=True, required=True),
     "published": _f(selector=True, layered=True, public=True, shown=True, expected=True),
-    "modified": _f(selector=True, layered=True, public=True, shown=True),
+    "modified": _f(selector=True, layered=True, public=True, shown=True, expected=True),
     "published_raw": _f(transient=True),  # the date as the page wrote it, before parsing
     "modified_raw": _f(transient=True),
     "authors": _f(selector=True, layered=True, public=True, shown=True, listed=True, expected=True),
-    "source": _f(selector=True, layered=True, public=True, shown=True),
+    "source": _f(selector=True, layered=True, public=True, shown=True, expected=True),
     "tags": _f(selector=True, layered=True, public=True, shown=True, listed=True, expected=True),
     "summary": _f(selector=True, layered=True, public=True),
     "section": _f(selector=True, layered=True, public=True, shown=True),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,3 +106,27 @@ def rasd_env(tmp_path: Path) -> dict[str, str]:
     sites = tmp_path / "sites"
     sites.mkdir()
     return {"RASD_DB": str(tmp_path / "store" / "rasd.db"), "RASD_SITES": str(sites)}
+
+
+@pytest.fixture
+def receiver() -> Any:
+    """A webhook on 127.0.0.1: its URL (with Basic credentials), the JSON bodies and the
+    Authorization headers it received."""
+    bodies: list[dict[str, Any]] = []
+    auth: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            auth.append(self.headers.get("Authorization"))
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://rasd:pw@127.0.0.1:{httpd.server_port}/hook", bodies, auth
+    httpd.shutdown()
+    httpd.server_close()

@@ -92,8 +92,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_DEGRADED
     if args.trigger == "manual":  # the scheduler settles its runs before judging
         from crawler.ops.alerts import record_health
+        from crawler.ops.watches import notify_watches
 
         with open_store(args) as store:
             for name in names:
                 record_health(store, sites[name])
+            notify_watches(store)
     return EXIT_OK

@@ -118,6 +118,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--url", required=True, help="the URL the page was saved from")
     p.add_argument("--site", help="site config to use (default: the one owning --url)")
+
+    p = sub.add_parser("serve", parents=[common],
+                       help="browse, search and watch the stored articles in a web browser (read-only)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; any other needs --token)")
+    p.add_argument("--port", type=int, default=8080, help="default 8080")
+    p.add_argument("--token", default=None, help="access token for every page and API call (env "
+                   "RASD_SERVE_TOKEN); required when listening beyond this machine")
+    p.add_argument("--access-log", action="store_true", help="log every request")
+
+    p = sub.add_parser("watch", parents=[common],
+                       help="saved searches: new matches after each crawl are POSTed to a webhook")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("add", parents=[common], help="save a search (replaces one of the same name)")
+    a.add_argument("name")
+    a.add_argument("query", help="search text, as in `rasd articles --search`")
+    a.add_argument("--webhook", metavar="URL", help="where new matches are POSTed as JSON")
+    a.add_argument("--site", action="append", default=[], help="only these sites; repeatable")
+    actions.add_parser("list", parents=[common], help="saved searches").add_argument(
+        "--format", choices=("table", "json"), default="table")
+    actions.add_parser("remove", parents=[common], help="delete a saved search").add_argument("name")
     return parser
 
 

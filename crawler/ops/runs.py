@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 from bson import ObjectId
@@ -98,9 +99,19 @@ def latest_run(store: Store, site: str) -> dict[str, Any] | None:
     return store.runs.find_one({"site": site}, sort=[("started", -1)])
 
 
-def find_runs(store: Store, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-    cursor = store.runs.find({"site": site} if site else {}).sort("started", -1)
+def find_runs(store: Store, site: str | None = None, limit: int = 20, status: str | None = None,
+              since: datetime | None = None) -> list[dict[str, Any]]:
+    query: dict[str, Any] = {k: v for k, v in (("site", site), ("status", status)) if v}
+    if since:
+        query["started"] = {"$gte": since}
+    cursor = store.runs.find(query).sort("started", -1)
     return list(cursor.limit(limit) if limit else cursor)
+
+
+def run_counts(store: Store) -> dict[tuple[str, str], int]:
+    """Recorded runs per (site, status), for the metrics."""
+    rows = store.runs.aggregate([{"$group": {"_id": {"site": "$site", "status": "$status"}, "n": {"$sum": 1}}}])
+    return {(row["_id"].get("site") or "", row["_id"].get("status") or ""): row["n"] for row in rows}
 
 
 def run_status(finish_reason: str, content_responses: int) -> str:

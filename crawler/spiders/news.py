@@ -6,6 +6,8 @@ a live crawl produce the same result.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,6 +28,7 @@ from scrapy.exceptions import (
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 from twisted.internet import defer, error
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed
@@ -48,6 +51,8 @@ from pipelines.base import sites_for
 logger = logging.getLogger(__name__)
 
 MAX_LISTING_DEPTH = 3
+# Longest wait, in seconds, of listings for the feeds and sitemaps (see NewsSpider.start).
+DISCOVERY_WAIT = 15.0
 # Failure types → error kinds in stats (rasd/errors/<kind>).
 _FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (CannotResolveHostError, "dns"),
@@ -78,6 +83,11 @@ class NewsSpider(scrapy.Spider):
         self.requested = 0
         # Stored articles (or None) for the links of the page being parsed: one query per page.
         self.looked_up: dict[str, dict[str, Any] | None] = {}
+        # What feeds and sitemaps said about each article URL, from every path that found it:
+        # a story reached first through a listing still gets the feed's time of day.
+        self.hints: dict[str, dict[str, str]] = {}
+        self.discovery_pending = 0  # feeds and sitemaps of start() not yet read
+        self.discovery_done = asyncio.Event()
         self.no_browser: str | None = None
         self.store_problem: str | None = None  # why stored articles cannot be looked up
 
@@ -115,10 +125,18 @@ class NewsSpider(scrapy.Spider):
             self.record_error("store", self.store_problem)
         if self.skipped_without_browser():
             return
-        for url in self.site.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, dont_filter=True)
-        for url in self.site.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True)
+        discovery = [(url, self.parse_feed) for url in self.site.feeds] + \
+                    [(url, self.parse_sitemap) for url in self.site.sitemaps]
+        self.discovery_pending = len(discovery)
+        for url, callback in discovery:
+            yield scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True,
+                                 meta={"rasd_discovery": True})
+        if discovery and self.site.start_urls and is_asyncio_reactor_installed():
+            # Listings wait for the feeds and sitemaps (boundedly): an article found on both
+            # is then fetched knowing their dates — the time of day its page may not print.
+            # (Rasd's settings install the asyncio reactor; another one just does not wait.)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.discovery_done.wait(), DISCOVERY_WAIT)
         for url in self.site.start_urls:
             yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": 0}, dont_filter=True)
 
@@ -141,13 +159,23 @@ class NewsSpider(scrapy.Spider):
         return blocked is not None
 
     def parse_feed(self, response: Response) -> Any:
-        if self.refused(response):
-            return
-        entries = parse_feed(response.body)
-        if not entries:
-            # Empty for us, or for bots only? One request as a browser would make tells.
-            yield self.browser_probe(response)
-        yield from self.article_requests(entries, response.url)
+        try:
+            if self.refused(response):
+                return
+            entries = parse_feed(response.body)
+            if not entries:
+                # Empty for us, or for bots only? One request as a browser would make tells.
+                yield self.browser_probe(response)
+            yield from self.article_requests(entries, response.url)
+        finally:
+            self.discovered(response.meta)
+
+    def discovered(self, meta: dict[str, Any]) -> None:
+        """One of start()'s feeds or sitemaps is read (or failed): once all are, listings go."""
+        if meta.get("rasd_discovery"):
+            self.discovery_pending -= 1
+            if self.discovery_pending <= 0:
+                self.discovery_done.set()
 
     def browser_probe(self, response: Response) -> scrapy.Request:
         """The empty feed again with a browser's headers; only to diagnose, its entries are
@@ -169,18 +197,21 @@ class NewsSpider(scrapy.Spider):
         self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]
 
     def parse_sitemap(self, response: Response) -> Any:
-        if self.refused(response):
-            return
-        sitemap = parse_sitemap(response.body)
-        if not sitemap.entries and not sitemap.children:
-            self.record_error("sitemap", f"no URLs in sitemap {response.url}")
-        for child in sitemap.children:
-            if self.site.owns(child):
-                yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
-        yield from self.article_requests(
-            [e for e in sitemap.entries if not self.site.article_urls or self.site.is_article_url(e.url)],
-            response.url,
-        )
+        try:
+            if self.refused(response):
+                return
+            sitemap = parse_sitemap(response.body)
+            if not sitemap.entries and not sitemap.children:
+                self.record_error("sitemap", f"no URLs in sitemap {response.url}")
+            for child in sitemap.children:
+                if self.site.owns(child):
+                    yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
+            yield from self.article_requests(
+                [e for e in sitemap.entries if not self.site.article_urls or self.site.is_article_url(e.url)],
+                response.url,
+            )
+        finally:
+            self.discovered(response.meta)
 
     def parse_listing(self, response: Response) -> Any:
         if not isinstance(response, TextResponse) or self.refused(response):
@@ -235,6 +266,9 @@ class NewsSpider(scrapy.Spider):
         if self.site.max_pages and self.requested >= self.site.max_pages:
             return
         key = owner.canonical(url)
+        if hints:
+            known = self.hints.setdefault(key, {})
+            known.update({k: v for k, v in hints.items() if k not in known})
         stored = self.looked_up[key] if key in self.looked_up else self.known([key]).get(key)
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
@@ -307,8 +341,9 @@ class NewsSpider(scrapy.Spider):
             self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
             return
         encoding, text = decode_page(body, ctype)
+        key = request_key(response.request)
         yield RawPage(
-            url=request_key(response.request),
+            url=key,
             final_url=response.url,
             status=response.status,
             html=text,
@@ -321,11 +356,13 @@ class NewsSpider(scrapy.Spider):
                 or None,
             },
             depth=response.meta.get("rasd_depth", 0),
-            hints=response.meta.get("rasd_hints", {}),
+            hints={**self.hints.get(key, {}), **response.meta.get("rasd_hints", {})},
         )
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
+        if request is not None:
+            self.discovered(request.meta)
         url = request.url if request else "?"
         # A refusal is named by what refused us (a challenge page rather than its 403).
         blocked = blocked_response(failure.value.response) if failure.check(HttpError) else None

@@ -20,6 +20,7 @@ import pymongo
 from bson.errors import BSONError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
+from crawler.dates import refines
 from crawler.storage import neardup
 from crawler.storage.paths import default_db_path
 
@@ -305,12 +306,16 @@ class Store:
         new_aliases = [a for a in [doc["url"], *(doc.get("aliases") or ())]
                        if a != existing["url"] and a not in (existing.get("aliases") or ())]
         from_feed = {f for f, layer in (doc.get("extraction") or {}).items() if layer == "feed"}
+        was_feed = {f for f, layer in (existing.get("extraction") or {}).items() if layer == "feed"}
         changed = tuple(
             f for f in VERSIONED_FIELDS
             # A field the refetch did not find is not a change, nor is a date only the feed or
             # sitemap gave (another discovery path may word it differently): edits are the page's.
+            # Nor is the page's day when the feed had told the time of that day.
             if doc.get(f) is not None and f not in from_feed
             and _comparable(doc.get(f)) != _comparable(existing.get(f))
+            and not (f in was_feed and isinstance(existing.get(f), datetime)
+                     and refines(_comparable(doc[f]), _comparable(existing[f])))
         )
         # Whatever is not the article's identity is refreshed: validators for the next
         # conditional GET, read-also links, the fetch time.
