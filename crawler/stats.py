@@ -15,6 +15,7 @@ from typing import Any
 PREFIX = "rasd/"
 
 PAGES_FETCHED = "rasd/pages_fetched"            # article pages fetched (HTTP 200, HTML)
+CONTENT_RESPONSES = "rasd/content_responses"    # answers below 400 (robots.txt aside)
 NOT_MODIFIED = "rasd/not_modified"              # rechecks answered 304
 READ_ALSO_LINKS = "rasd/read_also_links"        # read-also links found in parsed articles
 DUPLICATES = "rasd/duplicates"                  # exact or near duplicates (dedup and store stages)
@@ -23,6 +24,7 @@ LOST = "rasd/lost"                              # articles neither the database 
 CRASHES = "rasd/crashes"                        # exceptions in a spider callback or a stage
 REDIRECTS_TO_REQUESTED = "rasd/redirects_to_requested"
 ROBOTS_OPT_OUT = "rasd/robots_opt_out"          # True when a site config disables robots.txt
+GIVEN_UP = "rasd/given_up"                      # {host: why} for hosts given up (crawler.fetch.unreachable)
 
 # Store failover (crawler.storage.failover), mirrored by the store stage.
 DEGRADED = "rasd/degraded"                      # True once the database failed during the run

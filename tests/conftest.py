@@ -22,12 +22,25 @@ SHARED = Path(os.environ.get("RASD_SHARED", ROOT.parent / "shared"))
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
 
 
+# In the skip reason of every test that needs the shared corpus, so the run can count them.
+CORPUS_MISSING = "shared corpus not found"
+
+
 def shared_path(*parts: str) -> Path:
     """A file under ../shared, skipping the test when the shared folder is not beside us."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} not present (../shared is only beside the project checkout)")
+        pytest.skip(f"{path} not present ({CORPUS_MISSING}: ../shared is only beside the project checkout; "
+                    "RASD_SHARED=PATH points the tests at a copy)")
     return path
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line naming how many tests the missing corpus skipped, and how to run them."""
+    missing = [r for r in terminalreporter.stats.get("skipped", []) if CORPUS_MISSING in str(r.longrepr)]
+    if missing:
+        terminalreporter.write_line(f"{len(missing)} test(s) skipped for want of the shared corpus at {SHARED}: "
+                                    "set RASD_SHARED=PATH to a copy of it to run them")
 
 
 def write_site(folder: Path, name: str, base_url: str, **extra: object) -> Path:

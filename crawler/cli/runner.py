@@ -9,6 +9,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.ops.runs import run_verdict
 from crawler.spiders.news import NewsSpider
 from crawler.stats import ARTICLES_NEW, ARTICLES_UNCHANGED, ARTICLES_UPDATED, DUPLICATES, ERRORS, PAGES_FETCHED
 
@@ -25,10 +26,13 @@ class CrawlSummary:
     duplicates: int = 0
     errors: int = 0
     finish_reason: str = ""
+    status: str = ""   # ok / degraded / failed / interrupted (crawler.ops.runs.run_verdict)
+    reason: str = ""   # why, when not ok
     stats: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_stats(cls, site: str, stats: dict[str, Any]) -> CrawlSummary:
+        status, reason = run_verdict(stats)
         return cls(
             site=site,
             fetched=stats.get(PAGES_FETCHED, 0),
@@ -38,6 +42,8 @@ class CrawlSummary:
             duplicates=stats.get(DUPLICATES, 0),
             errors=stats.get(ERRORS, 0),
             finish_reason=str(stats.get("finish_reason", "")),
+            status=status,
+            reason=reason,
             stats=stats,
         )
 

@@ -28,11 +28,13 @@ from crawler.stats import (
     ARTICLES_UNCHANGED,
     ARTICLES_UPDATED,
     BLOCKED_SAMPLES,
+    CONTENT_RESPONSES,
     DEGRADED,
     DISCOVERED,
     DUPLICATES,
     ERROR_SAMPLES,
     ERRORS,
+    GIVEN_UP,
     NOT_MODIFIED,
     PAGES_FETCHED,
     PARSE_FAILURES,
@@ -124,6 +126,32 @@ def run_status(finish_reason: str, content_responses: int) -> str:
     return "ok"
 
 
+def run_verdict(stats: dict[str, Any], finish_reason: str | None = None) -> tuple[str, str]:
+    """Status of a site's crawl and, unless it is ``ok``, why, in a few words: what ``rasd
+    crawl`` prints per site and what the run record keeps."""
+    finish_reason = str(finish_reason or stats.get("finish_reason", ""))
+    fields = stats_fields(stats)
+    status = blocked_status(run_status(finish_reason, stats.get(CONTENT_RESPONSES, 0)), fields)
+    if status == "ok" and stats.get(DEGRADED):
+        status = "degraded"
+    if status == "ok":
+        return status, ""
+    if status == "degraded":
+        return status, f"database unavailable, {stats.get(SPOOLED, 0)} article(s) spooled"
+    if status == "interrupted":
+        return status, "stopped before the end"
+    if status == "blocked":
+        refused = sorted(k for k in fields["errors"] if is_blocked_kind(k))
+        return status, f"the site refused us ({', '.join(refused)})"
+    given_up = stats.get(GIVEN_UP) or {}
+    if given_up:
+        return status, "unreachable: " + "; ".join(f"{host}: {why}" for host, why in given_up.items())
+    if finish_reason not in _CLEAN_REASONS:
+        return status, f"crawl ended: {finish_reason or 'unknown'}"
+    errors = sorted(((v, k) for k, v in family(stats, ERRORS).items()), reverse=True)
+    return status, "no page answered" + (": " + ", ".join(f"{k} {v}" for v, k in errors[:3]) if errors else "")
+
+
 def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
     """The record's counters, from the spider's and pipelines' ``rasd/*`` stats."""
 
@@ -153,6 +181,8 @@ def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
         "spooled": stats.get(SPOOLED, 0),
         "replayed": stats.get(REPLAYED, 0),
         "spool_waiting": stats.get(SPOOL_WAITING, 0),
+        # Hosts given up after repeated network failures (crawler.fetch.unreachable): host → why.
+        "given_up": stats.get(GIVEN_UP) or {},
     }
 
 
@@ -201,7 +231,6 @@ class RunRecorder:
         settings = crawler.settings
         self.run_id = ObjectId(settings["RASD_RUN_ID"]) if settings.get("RASD_RUN_ID") else ObjectId()
         self.trigger = settings.get("RASD_TRIGGER") or "manual"
-        self.content_responses = 0
         self.site = ""
         self.started = utcnow()
 
@@ -263,16 +292,16 @@ class RunRecorder:
         # robots.txt itself is no content (a site opting out of robots.txt marks every request
         # dont_obey_robotstxt, so the URL decides)
         if response.status < 400 and not request.url.endswith("/robots.txt"):
-            self.content_responses += 1
+            self.crawler.stats.inc_value(CONTENT_RESPONSES)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
-        fields = stats_fields(stats)
-        status = blocked_status(run_status(reason, self.content_responses), fields)
+        status, why = run_verdict(stats, reason)
         finished = utcnow()
         fields = {
-            **fields,
-            "status": "degraded" if status == "ok" and stats.get(DEGRADED) else status,
+            **stats_fields(stats),
+            "status": status,
+            "reason": why,
             "finish_reason": reason,
             "finished": finished,
             "duration": round((finished - self.started).total_seconds(), 3),
@@ -281,6 +310,6 @@ class RunRecorder:
         problem = self._write(update)
         if problem:
             if fields["status"] == "ok":  # the database was down for part of this run after all
-                fields["status"] = "degraded"
+                fields["status"], fields["reason"] = "degraded", "database unavailable, run record spooled"
             fields["error_samples"] = [*fields["error_samples"], f"run record spooled: {problem}"]
             self._spool(update, problem)

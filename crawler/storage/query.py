@@ -76,6 +76,7 @@ def find_articles(store: Store, limit: int = 0, offset: int = 0, **filters: Any)
 
 
 def count_articles(store: Store, **filters: Any) -> int:
+    """How many stored articles match (all of them without filters)."""
     return store.articles.count_documents(article_filter(**filters))
 
 
