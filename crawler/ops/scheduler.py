@@ -22,12 +22,13 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from bson import ObjectId
 
 from crawler.config import SiteConfig
 from crawler.ops.alerts import record_health
@@ -70,7 +71,7 @@ def plan(store: Store, sites: Sequence[SiteConfig], now: datetime | None = None)
     plans = []
     for site in sites:
         last = latest_run(store, site.name)
-        started = last.get("started") if last else None
+        started: datetime | None = last.get("started") if last else None
         schedule = site.crawl_schedule
         seconds = schedule.seconds
         if schedule.is_due(started, now):
@@ -78,7 +79,7 @@ def plan(store: Store, sites: Sequence[SiteConfig], now: datetime | None = None)
                    else f"last run {started:%Y-%m-%d %H:%M:%S} UTC is older than its schedule")
             next_run = now + timedelta(seconds=random.uniform(0, min(schedule.jitter(), 5.0)))
             trigger = schedule.trigger(next_run)
-        elif seconds is not None:
+        elif seconds is not None and started is not None:  # not due means it has run
             next_run = started + timedelta(seconds=seconds)
             why = f"last run {started:%Y-%m-%d %H:%M:%S} UTC"
             trigger = schedule.trigger(next_run)
@@ -128,7 +129,7 @@ class CrawlScheduler:
         self.scheduler.start()
         return plans
 
-    def request_stop(self, signum: int | None = None, frame: Any = None) -> None:
+    def request_stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         if self.stopping.is_set():
             return
         self.stop_deadline = time.monotonic() + self.options.grace
@@ -178,7 +179,7 @@ class CrawlScheduler:
         except DATABASE_ERRORS as exc:
             logger.error("%s: database error: %s", name, mask_secrets(str(exc)))
 
-    def _command(self, site: SiteConfig, run_id: Any) -> list[str]:
+    def _command(self, site: SiteConfig, run_id: ObjectId) -> list[str]:
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", site.name, "--trigger", "schedule",
                "--run-id", str(run_id), "--scheduler-pid", str(os.getpid()), "--db", self.options.db]
         if self.options.spool:
@@ -189,7 +190,7 @@ class CrawlScheduler:
             cmd += ["-s", f"{key}={value}"]
         return [*cmd, "-v"] if self.options.verbose else cmd
 
-    def _crawl(self, store: Store, site: SiteConfig, run_id: Any, lease: Lease) -> None:
+    def _crawl(self, store: Store, site: SiteConfig, run_id: ObjectId, lease: Lease) -> None:
         started = time.monotonic()
         child = subprocess.Popen(
             self._command(site, run_id), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -273,7 +274,7 @@ def follow_scheduler_death(scheduler_pid: int) -> None:
         return
     import ctypes
 
-    def orphaned(signum: int, frame: Any) -> None:
+    def orphaned(signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # once: a second SIGTERM would be unclean
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
