@@ -41,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
     if not names:
         raise CliError("name at least one site, or --all (see `rasd sites`)", EXIT_USAGE)
     check_known(names, sites)
+    if args.redis and not args.run_id:
+        from crawler.cli.worker import enqueue
+
+        return enqueue(args, names)
+    if args.backfill:
+        raise CliError("--backfill needs --redis (the workers share the archive)", EXIT_USAGE)
     if args.run_id and len(names) != 1:
         raise CliError("--run-id needs exactly one site", EXIT_USAGE)
     if args.scheduler_pid:
