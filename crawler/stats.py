@@ -24,6 +24,7 @@ LOST = "rasd/lost"                              # articles neither the database 
 CRASHES = "rasd/crashes"                        # exceptions in a spider callback or a stage
 REDIRECTS_TO_REQUESTED = "rasd/redirects_to_requested"
 ROBOTS_OPT_OUT = "rasd/robots_opt_out"          # True when a site config disables robots.txt
+POLITENESS_WAIT_MS = "rasd/politeness_wait_ms"  # waited for a shared per-host slot (crawler.distributed)
 GIVEN_UP = "rasd/given_up"                      # {host: why} for hosts given up (crawler.fetch.unreachable)
 
 # Store failover (crawler.storage.failover), mirrored by the store stage.
