@@ -94,7 +94,11 @@ def _json_line(obj: Any) -> str:
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.cli.runner import SUMMARY_COLUMNS, crawl, project_settings
 
-    sites = _sites(args)
+    problems: list[ConfigError] = []
+    sites = load_sites(site_dirs(args.sites or []), need=None if args.all else args.names, problems=problems)
+    if args.trigger == "manual":  # the scheduler reports a broken file once, not every crawl
+        for problem in problems:
+            print(f"rasd: warning: config error: {problem}; that site is left out", file=sys.stderr)
     names = sorted(sites) if args.all else args.names
     if not names:
         raise CliError("name at least one site, or --all (see `rasd sites`)", EXIT_USAGE)
@@ -126,6 +130,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         "RASD_DB": resolve_db(args.db),
         "RASD_SPOOL": str(spool),
         "RASD_SITE_DIRS": [str(d) for d in site_dirs(args.sites or [])],
+        "RASD_SITE_NAMES": names,
         "RASD_PROGRESS": True,
         "RASD_TRIGGER": args.trigger,
         "RASD_RUN_ID": args.run_id,
@@ -386,10 +391,12 @@ def _print_articles(articles: Iterable[dict[str, Any]], fmt: str) -> None:
 
 def cmd_article(args: argparse.Namespace) -> int:
     ref = args.ref
-    try:  # the owning site's canonical form also finds http/www/amp. spellings of the URL
-        owner = next((s for s in _sites(args).values() if s.owns(ref)), None)
-    except ConfigError:
-        owner = None
+    problems: list[ConfigError] = []  # a broken site file must not stop reading an article
+    sites = load_sites(site_dirs(args.sites or []), need=(), problems=problems)
+    for problem in problems:
+        print(f"rasd: warning: config error: {problem}", file=sys.stderr)
+    # the owning site's canonical form also finds http/www/amp. spellings of the URL
+    owner = next((s for s in sites.values() if s.owns(ref)), None)
     with _store(args) as store:
         doc = (get_article(store, owner.canonical(ref)) if owner else None) or get_article(store, ref)
         if doc is None:
@@ -508,12 +515,17 @@ def cmd_spool(args: argparse.Namespace) -> int:
             print(f"replayed {c.replayed} article(s) into {mask_secrets(resolve_db(args.db))}"
                   + "".join(f", {n} {k}" for k, n in sorted(c.outcomes.items()))
                   + (f"; {c.runs_replayed} run record update(s)" if c.runs_replayed else "")
-                  + (f"; skipped {c.torn} torn and {c.corrupt} corrupt line(s)" if c.torn or c.corrupt else ""))
-    segments = Spool(directory).status()
+                  + (f"; skipped {c.torn} torn line(s)" if c.torn else "")
+                  + (f"; quarantined {c.corrupt} corrupt and {c.rejected} rejected record(s)"
+                     if c.corrupt or c.rejected else ""))
+    spool = Spool(directory)
+    segments = spool.status()
     waiting = pending(segments)
+    quarantined = spool.quarantined()
     if args.format == "json":
         print(json.dumps({
             "spool": str(directory), "waiting": waiting[ARTICLE], "run_records": waiting[RUN],
+            "quarantined": quarantined, "quarantine": str(spool.quarantine_dir),
             "segments": [{"file": s.path.name, "waiting": s.articles, "run_records": s.runs,
                           "replayed": s.done,
                           "torn": s.torn, "corrupt": s.corrupt, "active": s.active,
@@ -523,10 +535,15 @@ def cmd_spool(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"spool: {directory}")
     print(f"waiting: {_pending_text(waiting)}")
+    if quarantined:
+        print(f"quarantined: {quarantined} record(s) that cannot be stored, kept in "
+              f"{spool.quarantine_dir} (the reason of each in the .why file beside it)")
     if segments:
         rows = [[s.path.name, _pending_text(s.pending),
                  ", ".join(f"{k} {n}" for k, n in s.sites.most_common()), iso(s.oldest) or "",
-                 "writing" if s.active else ("torn tail" if s.torn else "")]
+                 "writing" if s.active else "; ".join(
+                     n for n in ("torn tail" if s.torn else "",
+                                 f"{s.corrupt} corrupt, quarantined on replay" if s.corrupt else "") if n)]
                 for s in segments]
         print(_table(rows, ["segment", "waiting", "sites", "oldest", "note"]))
     return EXIT_OK

@@ -29,7 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.config import SiteConfig, cron_trigger
+from crawler.config import ConfigError, SiteConfig, cron_trigger, load_sites, site_dirs
 from crawler.ops.alerts import record_health
 from crawler.ops.health import schedule_period
 from crawler.ops.leases import DEFAULT_TTL, Lease, owner_id
@@ -134,6 +134,8 @@ class CrawlScheduler:
         self.owner = owner_id()
         self.stopping = threading.Event()
         self.stop_deadline = float("inf")
+        self.reported: set[str] = set()  # config problems already logged
+        self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=options.max_parallel)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -180,6 +182,7 @@ class CrawlScheduler:
         """The APScheduler job: lease, child process, run record, health and alert."""
         if self.stopping.is_set():
             return
+        self._report_config_problems()
         site = self.sites[name]
         try:
             with Store(self.options.db) as store:
@@ -204,9 +207,25 @@ class CrawlScheduler:
         except DATABASE_ERRORS as exc:
             logger.error("%s: database error: %s", name, mask_secrets(str(exc)))
 
+    def _report_config_problems(self) -> None:
+        """Log each broken site file once, as what it is: a crawl child leaves out the files
+        of other sites, so a bad file dropped into the folder fails no other site's run."""
+        problems: list[ConfigError] = []
+        try:
+            load_sites(site_dirs(self.options.site_dirs), need=(), problems=problems)
+        except ConfigError as exc:  # a sites folder removed meanwhile
+            problems.append(exc)
+        with self._lock:
+            for problem in problems:
+                if str(problem) not in self.reported:
+                    self.reported.add(str(problem))
+                    logger.error("config problem (that site cannot be crawled until it is fixed): %s", problem)
+
     def _command(self, site: SiteConfig, run_id: Any) -> list[str]:
+        # The database URI travels in the environment (see _crawl), never in argv: any user
+        # sees every process's arguments in `ps`, a password in the URI included.
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", site.name, "--trigger", "schedule",
-               "--run-id", str(run_id), "--scheduler-pid", str(os.getpid()), "--db", self.options.db]
+               "--run-id", str(run_id), "--scheduler-pid", str(os.getpid())]
         if self.options.spool:
             cmd += ["--spool", self.options.spool]
         for folder in self.options.site_dirs:
@@ -218,7 +237,8 @@ class CrawlScheduler:
     def _crawl(self, store: Store, site: SiteConfig, run_id: Any, lease: Lease) -> None:
         started = time.monotonic()
         child = subprocess.Popen(
-            self._command(site, run_id), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            self._command(site, run_id), env={**os.environ, "RASD_DB": self.options.db},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True, text=True, encoding="utf-8",
             errors="replace",
         )
