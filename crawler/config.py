@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import UTC
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit

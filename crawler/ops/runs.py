@@ -24,9 +24,10 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
+from crawler.secrets import mask_secrets
 from crawler.storage.query import iso
 from crawler.storage.spool import RUN, Spool, spool_dir
-from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+from crawler.storage.store import DATABASE_ERRORS, Store, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -34,9 +34,10 @@ from crawler.ops.alerts import record_health
 from crawler.ops.health import schedule_period
 from crawler.ops.leases import DEFAULT_TTL, Lease, owner_id
 from crawler.ops.runs import finish_run, latest_run, new_run
+from crawler.secrets import mask_secrets
 from crawler.storage.failover import FailoverStore
 from crawler.storage.spool import Spool, spool_dir
-from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+from crawler.storage.store import DATABASE_ERRORS, Store, utcnow
 
 logger = logging.getLogger("rasd.schedule")
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.ops.runs import apply_update
+from crawler.secrets import mask_secrets
 from crawler.storage.spool import ARTICLE, RUN, Record, Rejected, ReplayResult, Spool, spool_dir
 from crawler.storage.store import (
     DROP_DUPLICATES_KEY,
@@ -24,7 +25,6 @@ from crawler.storage.store import (
     StoreUnavailable,
     embedded_write_check,
     is_outage,
-    mask_secrets,
     resolve_db,
     utcnow,
 )
