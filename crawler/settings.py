@@ -32,6 +32,7 @@ REMOTE_CONTROL_ENABLED = False  # an HTTP control port is not something a crawle
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"  # items are named by URL, never dumped
 
 ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
 EXTENSIONS = {"crawler.cli.progress.Progress": 500, "crawler.ops.runs.RunRecorder": 510,

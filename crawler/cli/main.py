@@ -17,6 +17,7 @@ from scrapy.utils.misc import load_object
 
 from crawler import logmask
 from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
+from crawler.controls import printable
 from crawler.fetch.encoding import decode_page
 from crawler.items import RawPage
 from crawler.storage.history import history
@@ -78,7 +79,7 @@ def _setting(text: str) -> tuple[str, str]:
 
 
 def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    cells = [[str(h) for h in headers]] + [["" if c is None else printable(str(c)) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -412,25 +413,25 @@ def cmd_article(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(art, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(art["title"])
-    print(f"{art['site']} · {art['published'] or 'no date'} · {art['url']}")
+    _say(art["title"])
+    _say(f"{art['site']} · {art['published'] or 'no date'} · {art['url']}")
     for label, key in (("authors", "authors"), ("source", "source"), ("tags", "tags")):
         value = art[key]
         if value:
-            print(f"{label}: {', '.join(value) if isinstance(value, list) else value}")
-    print(f"version {art['version']} · first seen {art['first_seen']} · last seen {art['last_seen']}"
+            _say(f"{label}: {', '.join(value) if isinstance(value, list) else value}")
+    _say(f"version {art['version']} · first seen {art['first_seen']} · last seen {art['last_seen']}"
           + (f" · duplicate of {art['duplicate_of']}" if art["duplicate_of"] else ""))
     if doc.get("aliases"):
-        print(f"also reached as: {', '.join(doc['aliases'])}")
-    print()
-    print(art["body"])
+        _say(f"also reached as: {', '.join(doc['aliases'])}")
+    _say()
+    _say(art["body"])
     if art["read_also"]:
-        print("\nread also:")
+        _say("\nread also:")
         for link in art["read_also"]:
             mark = "not crawled"
             if link["stored"]:
                 mark = f"stored as {link['stored_as']}" if link.get("stored_as") else "stored"
-            print(f"  - {link['title']}  <{link['url']}>  [{mark}]")
+            _say(f"  - {link['title']}  <{link['url']}>  [{mark}]")
     return EXIT_OK
 
 
@@ -439,17 +440,22 @@ def _print_versions(doc: dict[str, Any], changes: list[Any], fmt: str) -> int:
         print(json.dumps({"url": doc["url"], "version": doc.get("version"),
                           "changes": [vars(c) for c in changes]}, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(doc.get("title") or "")
-    print(f"{doc['url']} · version {doc.get('version')} · "
+    _say(doc.get("title") or "")
+    _say(f"{doc['url']} · version {doc.get('version')} · "
           f"{len(changes)} edit{'s' if len(changes) != 1 else ''} seen")
     for change in changes:
-        print(f"\nv{change.old} → v{change.new} · stored {change.replaced} · changed: "
+        _say(f"\nv{change.old} → v{change.new} · stored {change.replaced} · changed: "
               f"{', '.join(change.changed)}")
         for key, (old, new) in change.fields.items():
-            print(f"  {key}: {old} → {new}")
+            _say(f"  {key}: {old} → {new}")
         if change.diff:
-            print(change.diff)
+            _say(change.diff)
     return EXIT_OK
+
+
+def _say(text: str = "") -> None:
+    """A line of human output: nothing in stored text may act on the terminal."""
+    print(printable(text))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
