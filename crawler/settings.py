@@ -53,3 +53,9 @@ RASD_RENDER_CONCURRENCY = 4
 RASD_INCREMENTAL = True   # skip stored articles unless changed or due a recheck (crawler.fetch.incremental)
 RASD_SPOOL = None         # spool folder for articles the database could not take; None = default
 RASD_STORE_RETRY_INTERVAL = 30.0  # seconds between attempts to bring a failed database back
+# Bounds on the work one page can make, whatever it holds (README: reliability). A cap that
+# bites is counted in rasd/capped/<what>; sitemap limits are errors (rasd/errors/sitemap_limit).
+RASD_MAX_LINKS_PER_PAGE = 1000  # article links taken per listing, feed or sitemap (newest first); 0 = all
+RASD_MAX_REQUESTS = 5000        # article and listing requests per site per run; 0 = no limit
+RASD_SITEMAP_MAX_DEPTH = 2      # sitemap indexes followed this many levels below a configured sitemap
+RASD_SITEMAP_MAX_COUNT = 50     # nested sitemaps fetched per site per run

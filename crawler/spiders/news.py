@@ -33,7 +33,7 @@ from twisted.web.client import ResponseFailed
 from crawler.config import ConfigError, SiteConfig
 from crawler.errors import record_error
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
-from crawler.fetch.discovery import Entry, parse_feed, parse_sitemap
+from crawler.fetch.discovery import Entry, iter_feed, iter_sitemap, newest
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
@@ -77,6 +77,9 @@ class NewsSpider(scrapy.Spider):
         self.looked_up: dict[str, dict[str, Any] | None] = {}
         self.no_browser: str | None = None
         self.store_problem: str | None = None  # why stored articles cannot be looked up
+        self.queued = 0            # article and listing requests made this run
+        self.sitemaps_followed = 0  # nested sitemaps requested this run
+        self.caps_hit: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -86,6 +89,12 @@ class NewsSpider(scrapy.Spider):
             known = ", ".join(sorted(sites)) or "none"
             raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
         spider.site: SiteConfig = sites[spider.site_name]
+        # Bounds on the work one hostile or huge page can make (see README, reliability).
+        settings = crawler.settings
+        spider.max_links = settings.getint("RASD_MAX_LINKS_PER_PAGE")
+        spider.max_requests = settings.getint("RASD_MAX_REQUESTS")
+        spider.sitemap_max_depth = settings.getint("RASD_SITEMAP_MAX_DEPTH")
+        spider.sitemap_max_count = settings.getint("RASD_SITEMAP_MAX_COUNT")
         spider.allowed_domains = list(spider.site.allowed_domains)
         # Not allow_domains: Scrapy compares it with host:port, so a site on a non-default
         # port would yield no links; site.owns() filters by host below.
@@ -130,40 +139,91 @@ class NewsSpider(scrapy.Spider):
     # --- discovery ---------------------------------------------------------------------
 
     def parse_feed(self, response: Response) -> Any:
-        entries = parse_feed(response.body)
+        entries, skipped = newest(iter_feed(response.body), self.max_links)
         if not entries:
             self.record_error("feed", f"no entries in feed {response.url}")
+        self.capped("links", skipped, response.url)
         yield from self.article_requests(entries, response.url)
 
     def parse_sitemap(self, response: Response) -> Any:
-        sitemap = parse_sitemap(response.body)
-        if not sitemap.entries and not sitemap.children:
+        nested: list[Entry] = []
+        seen = 0
+
+        def articles() -> Any:
+            nonlocal seen
+            for is_index, entry in iter_sitemap(response.body):
+                seen += 1
+                if is_index:
+                    nested.append(entry)
+                elif not self.site.article_urls or self.site.is_article_url(entry.url):
+                    yield entry
+
+        entries, skipped = newest(articles(), self.max_links)
+        if not seen:
             self.record_error("sitemap", f"no URLs in sitemap {response.url}")
-        for child in sitemap.children:
-            if self.site.owns(child):
-                yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
-        yield from self.article_requests(
-            [e for e in sitemap.entries if not self.site.article_urls or self.site.is_article_url(e.url)],
-            response.url,
-        )
+        self.capped("links", skipped, response.url)
+        yield from self.nested_sitemaps(nested, response)
+        yield from self.article_requests(entries, response.url)
+
+    def nested_sitemaps(self, nested: list[Entry], response: Response) -> Any:
+        """The sitemaps an index lists, newest first, within the depth and count limits: a
+        chain of indexes (or one listing thousands of archives) must end."""
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        children, skipped = newest([e for e in nested if self.site.owns(e.url)], self.max_links)
+        if children and depth > self.sitemap_max_depth:
+            self.record_error("sitemap_limit", f"{response.url}: sitemap indexes nested deeper than "
+                              f"{self.sitemap_max_depth}; {len(children)} sitemap(s) not followed")
+            return
+        room = max(self.sitemap_max_count - self.sitemaps_followed, 0)
+        if len(children) > room:
+            self.record_error("sitemap_limit", f"{response.url}: over {self.sitemap_max_count} sitemaps "
+                              f"this run; {len(children) - room} not followed")
+        self.capped("links", skipped, response.url)
+        for child in children[:room]:
+            self.sitemaps_followed += 1
+            yield scrapy.Request(child.url, callback=self.parse_sitemap, errback=self.on_error,
+                                 meta={"sitemap_depth": depth})
 
     def parse_listing(self, response: Response) -> Any:
         if not isinstance(response, TextResponse):
             return
         depth = response.meta.get("listing_depth", 0)
         articles = []
-        for link in self.links.extract_links(response):
+        links = self.links.extract_links(response)
+        for taken, link in enumerate(links):
+            if len(articles) >= self.max_links > 0:  # in page order: a listing shows the newest first
+                self.capped("links", len(links) - taken, response.url)
+                break
             if not is_valid_url(link.url):
                 continue
             url = self.site.canonical(link.url)
             if not self.site.owns(url):
                 continue
             if self.site.is_follow_url(url):
-                if depth < MAX_LISTING_DEPTH:
+                if depth < MAX_LISTING_DEPTH and self.take_request():
                     yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": depth + 1})
             elif self.site.is_article_url(url):
                 articles.append(Entry(url))
         yield from self.article_requests(articles, response.url)
+
+    def take_request(self) -> bool:
+        """Whether one more request fits in this run's RASD_MAX_REQUESTS (counted if not)."""
+        if self.max_requests and self.queued >= self.max_requests:
+            self.capped("requests", 1, self.site.name)
+            return False
+        self.queued += 1
+        return True
+
+    def capped(self, what: str, count: int, where: str) -> None:
+        """Work left out by a cap: counted in rasd/capped/<what>, logged once per run."""
+        if count <= 0:
+            return
+        self.crawler.stats.inc_value(f"rasd/capped/{what}", count)
+        if what not in self.caps_hit:
+            self.caps_hit.add(what)
+            setting = "RASD_MAX_LINKS_PER_PAGE" if what == "links" else "RASD_MAX_REQUESTS"
+            logger.warning("%s: %s over the cap (%s); the rest is counted in rasd/capped/%s",
+                           where, what, setting, what)
 
     def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
         """Every article link of one page: one store query for all of them, then
@@ -204,7 +264,7 @@ class NewsSpider(scrapy.Spider):
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
         self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
-        if not what.fetch:
+        if not what.fetch or not self.take_request():
             return
         self.requested += 1
         meta: dict[str, Any] = {"rasd_hints": hints or {}, "rasd_depth": depth, "rasd_reason": what.reason}
