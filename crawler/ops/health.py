@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import SiteConfig, cron_trigger
-from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen
+from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen, settle_orphaned_runs
 from crawler.storage.query import iso
 from crawler.storage.store import Store, utcnow
 
@@ -148,5 +148,6 @@ def site_health(store: Store, site: SiteConfig, now: datetime | None = None) -> 
 
 
 def all_health(store: Store, sites: Iterable[SiteConfig]) -> list[SiteHealth]:
+    settle_orphaned_runs(store)
     now = utcnow()
     return [site_health(store, s, now) for s in sites]

@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Self
 
 from bson import ObjectId
@@ -24,6 +26,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
+from crawler.ops.leases import lease_held
 from crawler.secrets import mask_secrets
 from crawler.storage.query import iso
 from crawler.storage.spool import RUN, Spool, spool_dir
@@ -74,7 +77,41 @@ def latest_run(store: Store, site: str) -> dict[str, Any] | None:
     return store.runs.find_one({"site": site}, sort=[("started", -1)])
 
 
+def settle_orphaned_runs(store: Store) -> int:
+    """Close as ``interrupted`` the runs of this host still marked running whose crawl process
+    is gone (killed, out of disk, power cut) — a scheduled one only once its site's lease has
+    expired, since a live scheduler settles its own runs. Called by whatever reads runs, so a
+    dead crawl is never shown as running for ever. Returns how many were closed."""
+    closed = 0
+    for run in store.runs.find({"status": "running", "host": socket.gethostname()},
+                               {"pid": 1, "started": 1, "site": 1, "trigger": 1}):
+        if not run.get("pid") or _process_alive(run["pid"], run.get("started")):
+            continue
+        if run.get("trigger") == "schedule" and lease_held(store, run.get("site", "")):
+            continue
+        finish_run(store, run["_id"], "interrupted",
+                   f"crawl process {run['pid']} ended without closing its run (killed, or out of disk?)")
+        closed += 1
+    return closed
+
+
+def _process_alive(pid: int, started: datetime | None) -> bool:
+    """Whether the process that opened a run still runs (not a later one given its pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    try:
+        born = Path(f"/proc/{pid}").stat().st_ctime
+    except OSError:
+        return True  # no /proc: trust the pid
+    return started is None or born <= started.timestamp() + 5
+
+
 def find_runs(store: Store, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    settle_orphaned_runs(store)
     cursor = store.runs.find({"site": site} if site else {}).sort("started", -1)
     return list(cursor.limit(limit) if limit else cursor)
 
