@@ -8,6 +8,7 @@ be counted under in the run's stats.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import html
 import io
@@ -221,17 +222,33 @@ class HostileSite(NewsSite):
     * ``/news/94x``: stories with a control character written as a reference (CONTROL_REFS),
       and ``/news/945`` whose headline (and JSON-LD) carries terminal escapes;
     * ``/huge``: a listing with HUGE article links; ``/huge.xml``: a feed with HUGE dated
-      entries (the newest is ``/news/{10000 + HUGE - 1}``); any ``/news/N`` is served;
+      entries (``huge``; the newest is ``/news/{10000 + huge - 1}``); any ``/news/N`` is served;
     * ``/sitemaps/chain-N.xml``: a sitemap index whose only child is chain-(N+1), for ever;
       ``/sitemaps/wide.xml``: an index of 500 sitemaps;
     * ``/redos``: a listing whose one link makes ``(a+)+$`` backtrack for hours.
     """
 
+    def __init__(self, huge: int = HUGE, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.huge = huge
+
     def story(self, i: int) -> Story:
         story = self.stories.get(i) or make_story(i, self.now)
         if 10_000 <= i:  # the huge feed's entries: one hour apart, the highest id newest
-            story.published = self.now - timedelta(hours=10_000 + HUGE - i)
+            story.published = self.now - timedelta(hours=10_000 + self.huge - i)
         return story
+
+    @functools.cache  # noqa: B019 — one site per test, kept for the server's lifetime
+    def huge_page(self, path: str) -> bytes:
+        if path == "/huge":
+            links = "".join(f'<a href="/news/{10_000 + i}/x">خبر {i}</a>' for i in range(self.huge))
+            return self.layout("كل الأخبار", links).encode()
+        start = self.now - timedelta(hours=self.huge)
+        items = "".join(
+            f"<item><title>خبر {i}</title><link>{self.base}/news/{10_000 + i}/x</link>"
+            f"<pubDate>{format_datetime(start + timedelta(hours=i))}</pubDate></item>"
+            for i in range(self.huge))
+        return f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
 
     def render(self, path: str) -> tuple[Any, ...]:
         bare = path.split("?")[0]
@@ -249,15 +266,9 @@ class HostileSite(NewsSite):
                     "</head>", f'<script type="application/ld+json">{ld}</script></head>')
             return 200, h, page
         if bare == "/huge":
-            links = "".join(f'<a href="/news/{10_000 + i}/x">خبر {i}</a>' for i in range(HUGE))
-            return 200, h, self.layout("كل الأخبار", links)
+            return 200, h, self.huge_page(bare)
         if bare == "/huge.xml":
-            items = "".join(
-                f"<item><title>خبر {i}</title><link>{self.base}/news/{i}/x</link>"
-                f"<pubDate>{format_datetime(self.story(i).published)}</pubDate></item>"
-                for i in range(10_000, 10_000 + HUGE))
-            feed = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
-            return 200, "application/rss+xml", feed
+            return 200, "application/rss+xml", self.huge_page(bare)
         if bare.startswith("/sitemaps/chain-"):
             n = int(bare.removeprefix("/sitemaps/chain-").removesuffix(".xml"))
             return 200, "application/xml", _index([f"{self.base}/sitemaps/chain-{n + 1}.xml"])

@@ -24,8 +24,8 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.internet import defer, error
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed
@@ -33,7 +33,7 @@ from twisted.web.client import ResponseFailed
 from crawler.config import ConfigError, SiteConfig
 from crawler.errors import record_error
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
-from crawler.fetch.discovery import Entry, iter_feed, iter_sitemap, newest
+from crawler.fetch.discovery import Entry, iter_feed, iter_sitemap, newest, page_links
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
@@ -96,9 +96,6 @@ class NewsSpider(scrapy.Spider):
         spider.sitemap_max_depth = settings.getint("RASD_SITEMAP_MAX_DEPTH")
         spider.sitemap_max_count = settings.getint("RASD_SITEMAP_MAX_COUNT")
         spider.allowed_domains = list(spider.site.allowed_domains)
-        # Not allow_domains: Scrapy compares it with host:port, so a site on a non-default
-        # port would yield no links; site.owns() filters by host below.
-        spider.links = LinkExtractor(unique=True)
         if spider.site.render:
             spider.no_browser = enable_rendering(crawler, spider.site)
         crawler.signals.connect(spider.on_read_also, signal=read_also_found)
@@ -189,14 +186,15 @@ class NewsSpider(scrapy.Spider):
             return
         depth = response.meta.get("listing_depth", 0)
         articles = []
-        links = self.links.extract_links(response)
-        for taken, link in enumerate(links):
+        root = response.selector.root
+        for examined, link in enumerate(page_links(root, get_base_url(response))):
             if len(articles) >= self.max_links > 0:  # in page order: a listing shows the newest first
-                self.capped("links", len(links) - taken, response.url)
+                total = int(root.xpath("count(//a[@href]|//area[@href])"))
+                self.capped("links", max(total - examined, 1), response.url)
                 break
-            if not is_valid_url(link.url):
+            if not is_valid_url(link):
                 continue
-            url = self.site.canonical(link.url)
+            url = self.site.canonical(link)
             if not self.site.owns(url):
                 continue
             if self.site.is_follow_url(url):
