@@ -128,20 +128,36 @@ def parse_feed(body: bytes) -> list[Entry]:
     return list(iter_feed(body))
 
 
-def newest(entries: Iterable[Entry], limit: int) -> tuple[list[Entry], int]:
+class Newest:
     """At most ``limit`` entries (0 = all), newest first where they are dated (undated ones
     after the dated, in document order), and how many were left out. Memory stays at
-    ``limit`` entries however many come."""
-    heap: list[tuple[tuple[float, int], int, Entry]] = []
-    skipped = 0
-    for position, entry in enumerate(entries):
-        key = (_timestamp(entry.hints), -position)
-        if not limit or len(heap) < limit:
-            heapq.heappush(heap, (key, position, entry))
+    ``limit`` entries however many are added."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.skipped = 0
+        self._heap: list[tuple[tuple[float, int], int, Entry]] = []
+        self._added = 0
+
+    def add(self, entry: Entry) -> None:
+        item = ((_timestamp(entry.hints), -self._added), self._added, entry)
+        self._added += 1
+        if not self.limit or len(self._heap) < self.limit:
+            heapq.heappush(self._heap, item)
         else:
-            heapq.heappushpop(heap, (key, position, entry))
-            skipped += 1
-    return [entry for _key, _pos, entry in sorted(heap, reverse=True)], skipped
+            heapq.heappushpop(self._heap, item)
+            self.skipped += 1
+
+    def entries(self) -> list[Entry]:
+        return [entry for _key, _pos, entry in sorted(self._heap, reverse=True)]
+
+
+def newest(entries: Iterable[Entry], limit: int) -> tuple[list[Entry], int]:
+    """:class:`Newest` over an iterable: the entries kept and how many were left out."""
+    picked = Newest(limit)
+    for entry in entries:
+        picked.add(entry)
+    return picked.entries(), picked.skipped
 
 
 def _timestamp(hints: dict[str, str]) -> float:

@@ -6,8 +6,9 @@ a live crawl produce the same result.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urljoin
 
@@ -33,7 +34,7 @@ from twisted.web.client import ResponseFailed
 from crawler.config import ConfigError, SiteConfig
 from crawler.errors import record_error
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
-from crawler.fetch.discovery import Entry, iter_feed, iter_sitemap, newest, page_links
+from crawler.fetch.discovery import Entry, Newest, iter_feed, iter_sitemap, newest, page_links
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
@@ -45,6 +46,7 @@ from pipelines.base import sites_for
 logger = logging.getLogger(__name__)
 
 MAX_LISTING_DEPTH = 3
+PICK_SLICE = 2000  # feed/sitemap entries read between two turns of the reactor
 # Failure types → error kinds in stats (rasd/errors/<kind>).
 _FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (CannotResolveHostError, "dns"),
@@ -135,18 +137,22 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery ---------------------------------------------------------------------
 
-    def parse_feed(self, response: Response) -> Any:
-        entries, skipped = newest(iter_feed(response.body), self.max_links)
+    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
+        picked = await self.pick(iter_feed(response.body))
+        if picked is None:
+            return
+        entries = picked.entries()
         if not entries:
             self.record_error("feed", f"no entries in feed {response.url}")
-        self.capped("links", skipped, response.url)
-        yield from self.article_requests(entries, response.url)
+        self.capped("links", picked.skipped, response.url)
+        for request in self.article_requests(entries, response.url):
+            yield request
 
-    def parse_sitemap(self, response: Response) -> Any:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
         nested: list[Entry] = []
         seen = 0
 
-        def articles() -> Any:
+        def articles() -> Iterator[Entry]:
             nonlocal seen
             for is_index, entry in iter_sitemap(response.body):
                 seen += 1
@@ -155,12 +161,28 @@ class NewsSpider(scrapy.Spider):
                 elif not self.site.article_urls or self.site.is_article_url(entry.url):
                     yield entry
 
-        entries, skipped = newest(articles(), self.max_links)
+        picked = await self.pick(articles())
+        if picked is None:
+            return
         if not seen:
             self.record_error("sitemap", f"no URLs in sitemap {response.url}")
-        self.capped("links", skipped, response.url)
-        yield from self.nested_sitemaps(nested, response)
-        yield from self.article_requests(entries, response.url)
+        self.capped("links", picked.skipped, response.url)
+        for request in [*self.nested_sitemaps(nested, response),
+                        *self.article_requests(picked.entries(), response.url)]:
+            yield request
+
+    async def pick(self, entries: Iterator[Entry]) -> Newest | None:
+        """The newest RASD_MAX_LINKS_PER_PAGE entries of a feed or sitemap; None when the
+        crawl is stopping. A feed of 60k entries takes seconds to read: the reactor gets a
+        turn every PICK_SLICE entries, so SIGTERM is acted on at once, not after it."""
+        picked = Newest(self.max_links)
+        for i, entry in enumerate(entries, 1):
+            picked.add(entry)
+            if i % PICK_SLICE == 0:
+                await asyncio.sleep(0)
+                if not self.crawler.crawling:
+                    return None
+        return picked
 
     def nested_sitemaps(self, nested: list[Entry], response: Response) -> Any:
         """The sitemaps an index lists, newest first, within the depth and count limits: a
