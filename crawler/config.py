@@ -433,6 +433,10 @@ def _check_selectors(path: Path, key: str, selectors: Iterable[str]) -> None:
 
     probe = Selector(text="<html><body></body></html>")
     for sel in selectors:
+        if _XPATH_REGEX.search(sel):
+            raise ConfigError(path, key, f"{sel!r}: regular expressions in selectors (re:test, re:match, "
+                              "re:replace) run on a backtracking engine that a page can hang; use "
+                              "contains() or starts-with()")
         try:
             if is_xpath(sel):
                 probe.xpath(sel)
@@ -440,6 +444,10 @@ def _check_selectors(path: Path, key: str, selectors: Iterable[str]) -> None:
                 probe.css(sel)
         except Exception as exc:  # parsel raises several unrelated types for bad syntax
             raise ConfigError(path, key, f"invalid selector {sel!r}: {exc}") from exc
+
+
+# EXSLT regular expressions, which parsel evaluates with Python's re (see compile_regex).
+_XPATH_REGEX = re.compile(r"\bre:(?:test|match|replace)\s*\(")
 
 
 def is_xpath(selector: str) -> bool:

@@ -131,6 +131,7 @@ BAD_CONFIGS = {
     "deep-array": (f"article_urls = {DEEP}", "article_urls", "nested too deeply"),
     "huge-repeat": ("article_urls = ['a{4294967296}']", "article_urls", "repetition"),
     "lookahead": ("follow = ['/page/(?=[0-9])']", "follow", "RE2"),
+    "xpath-regex": ("[selectors]\ntitle = \"//h1[re:test(., '(a+)+$')]\"", "selectors.title", "backtracking"),
 }
 
 
