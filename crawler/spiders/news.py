@@ -7,6 +7,7 @@ a live crawl produce the same result.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -26,6 +27,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 from scrapy.utils.response import get_base_url
 from twisted.internet import defer, error
 from twisted.python.failure import Failure
@@ -33,20 +35,24 @@ from twisted.web.client import ResponseFailed
 
 from crawler.config import ConfigError, SiteConfig
 from crawler.errors import record_error
+from crawler.fetch.blocking import BROWSER_HEADERS, blocked_response
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
-from crawler.fetch.discovery import Entry, Newest, iter_feed, iter_sitemap, newest, page_links
+from crawler.fetch.discovery import Entry, Newest, iter_feed, iter_sitemap, newest, page_links, parse_feed
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
+from crawler.fetch.identity import fetch_url, identity_meta, request_key
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
 from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
-from crawler.urls import is_valid_url, join_url
+from crawler.urls import is_valid_url, join_url, request_url
 from pipelines.base import sites_for
 
 logger = logging.getLogger(__name__)
 
 MAX_LISTING_DEPTH = 3
 PICK_SLICE = 2000  # feed/sitemap entries read between two turns of the reactor
+# Longest wait, in seconds, of listings for the feeds and sitemaps (see NewsSpider.start).
+DISCOVERY_WAIT = 15.0
 # Failure types → error kinds in stats (rasd/errors/<kind>).
 _FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (CannotResolveHostError, "dns"),
@@ -77,6 +83,11 @@ class NewsSpider(scrapy.Spider):
         self.requested = 0
         # Stored articles (or None) for the links of the page being parsed: one query per page.
         self.looked_up: dict[str, dict[str, Any] | None] = {}
+        # What feeds and sitemaps said about each article URL, from every path that found it:
+        # a story reached first through a listing still gets the feed's time of day.
+        self.hints: dict[str, dict[str, str]] = {}
+        self.discovery_pending = 0  # feeds and sitemaps of start() not yet read
+        self.discovery_done = asyncio.Event()
         self.no_browser: str | None = None
         self.store_problem: str | None = None  # why stored articles cannot be looked up
         self.queued = 0            # article and listing requests made this run
@@ -120,10 +131,18 @@ class NewsSpider(scrapy.Spider):
             self.record_error("store", self.store_problem)
         if self.skipped_without_browser():
             return
-        for url in self.site.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, dont_filter=True)
-        for url in self.site.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True)
+        discovery = [(url, self.parse_feed) for url in self.site.feeds] + \
+                    [(url, self.parse_sitemap) for url in self.site.sitemaps]
+        self.discovery_pending = len(discovery)
+        for url, callback in discovery:
+            yield scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True,
+                                 meta={"rasd_discovery": True})
+        if discovery and self.site.start_urls and is_asyncio_reactor_installed():
+            # Listings wait for the feeds and sitemaps (boundedly): an article found on both
+            # is then fetched knowing their dates — the time of day its page may not print.
+            # (Rasd's settings install the asyncio reactor; another one just does not wait.)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.discovery_done.wait(), DISCOVERY_WAIT)
         for url in self.site.start_urls:
             yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": 0}, dont_filter=True)
 
@@ -137,16 +156,56 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery ---------------------------------------------------------------------
 
+    def refused(self, response: Response) -> bool:
+        """A bot challenge served in place of the page (often with HTTP 200): recorded as
+        a ``challenge`` error, not parsed."""
+        blocked = blocked_response(response)
+        if blocked:
+            self.record_error(blocked[0], f"{response.url}: {blocked[1]}")
+        return blocked is not None
+
     async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
-        picked = await self.pick(iter_feed(response.body))
-        if picked is None:
-            return
-        entries = picked.entries()
-        if not entries:
+        try:
+            if self.refused(response):
+                return
+            picked = await self.pick(iter_feed(response.body))
+            if picked is None:
+                return
+            entries = picked.entries()
+            if not entries:
+                # Empty for us, or for bots only? One request as a browser would make tells.
+                yield self.browser_probe(response)
+            self.capped("links", picked.skipped, response.url)
+            for request in self.article_requests(entries, response.url):
+                yield request
+        finally:
+            self.discovered(response.meta)
+
+    def discovered(self, meta: dict[str, Any]) -> None:
+        """One of start()'s feeds or sitemaps is read (or failed): once all are, listings go."""
+        if meta.get("rasd_discovery"):
+            self.discovery_pending -= 1
+            if self.discovery_pending <= 0:
+                self.discovery_done.set()
+
+    def browser_probe(self, response: Response) -> scrapy.Request:
+        """The empty feed again with a browser's headers; only to diagnose, its entries are
+        never crawled (the site chose not to serve them to us)."""
+        return scrapy.Request(response.url, callback=self.probe_feed, errback=self.probe_failed,
+                              headers=BROWSER_HEADERS, dont_filter=True,
+                              meta={"rasd_probe_of": response.url})
+
+    def probe_feed(self, response: Response) -> None:
+        entries = [] if blocked_response(response) else parse_feed(response.body)
+        if entries:
+            self.record_error("bot_filtered_feed",
+                              f"feed {response.url} is empty for Rasd's user agent but has "
+                              f"{len(entries)} entries for a browser's")
+        else:
             self.record_error("feed", f"no entries in feed {response.url}")
-        self.capped("links", picked.skipped, response.url)
-        for request in self.article_requests(entries, response.url):
-            yield request
+
+    def probe_failed(self, failure: Failure) -> None:
+        self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
         nested: list[Entry] = []
@@ -161,15 +220,20 @@ class NewsSpider(scrapy.Spider):
                 elif not self.site.article_urls or self.site.is_article_url(entry.url):
                     yield entry
 
-        picked = await self.pick(articles())
-        if picked is None:
-            return
-        if not seen:
-            self.record_error("sitemap", f"no URLs in sitemap {response.url}")
-        self.capped("links", picked.skipped, response.url)
-        for request in [*self.nested_sitemaps(nested, response),
-                        *self.article_requests(picked.entries(), response.url)]:
-            yield request
+        try:
+            if self.refused(response):
+                return
+            picked = await self.pick(articles())
+            if picked is None:
+                return
+            if not seen:
+                self.record_error("sitemap", f"no URLs in sitemap {response.url}")
+            self.capped("links", picked.skipped, response.url)
+            for request in [*self.nested_sitemaps(nested, response),
+                            *self.article_requests(picked.entries(), response.url)]:
+                yield request
+        finally:
+            self.discovered(response.meta)
 
     async def pick(self, entries: Iterator[Entry]) -> Newest | None:
         """The newest RASD_MAX_LINKS_PER_PAGE entries of a feed or sitemap; None when the
@@ -204,7 +268,7 @@ class NewsSpider(scrapy.Spider):
                                  meta={"sitemap_depth": depth})
 
     def parse_listing(self, response: Response) -> Any:
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) or self.refused(response):
             return
         depth = response.meta.get("listing_depth", 0)
         articles = []
@@ -221,9 +285,9 @@ class NewsSpider(scrapy.Spider):
                 continue
             if self.site.is_follow_url(url):
                 if depth < MAX_LISTING_DEPTH and self.take_request():
-                    yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": depth + 1})
+                    yield self.page_request(link, self.parse_listing, "listing", {"listing_depth": depth + 1})
             elif self.site.is_article_url(url):
-                articles.append(Entry(url))
+                articles.append(Entry(link))
         yield from self.article_requests(articles, response.url)
 
     def take_request(self) -> bool:
@@ -279,8 +343,11 @@ class NewsSpider(scrapy.Spider):
             return
         if self.site.max_pages and self.requested >= self.site.max_pages:
             return
-        url = owner.canonical(url)
-        stored = self.looked_up[url] if url in self.looked_up else self.known([url]).get(url)
+        key = owner.canonical(url)
+        if hints:
+            known = self.hints.setdefault(key, {})
+            known.update({k: v for k, v in hints.items() if k not in known})
+        stored = self.looked_up[key] if key in self.looked_up else self.known([key]).get(key)
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
         self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
@@ -292,12 +359,13 @@ class NewsSpider(scrapy.Spider):
             meta["handle_httpstatus_list"] = [304]
         if owner is not self.site:
             meta.update(rasd_site=owner.name, allow_offsite=True)
-        yield self.page_request(url, self.parse_article, "article", meta, headers=what.headers or None)
+        yield self.page_request(fetch_url(owner, key, url, stored), self.parse_article, "article", meta,
+                                headers=what.headers or None)
 
-    def _owner(self, response: Response) -> SiteConfig:
-        """The configured site an article response belongs to (another one for a read-also
-        link that led there)."""
-        name = response.meta.get("rasd_site")
+    def _owner(self, meta: dict[str, Any]) -> SiteConfig:
+        """The configured site a request belongs to (another one for a read-also link that
+        led there)."""
+        name = meta.get("rasd_site")
         if name and name != self.site.name:
             return sites_for(self.crawler).get(name, self.site)
         return self.site
@@ -305,8 +373,11 @@ class NewsSpider(scrapy.Spider):
     def page_request(
         self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
     ) -> scrapy.Request:
-        """A listing or article request: through the browser when the site renders, plain
+        """A listing or article request for ``url`` as the site spelt it, naming the page it
+        is for (crawler.fetch.identity): through the browser when the site renders, plain
         HTTP otherwise. Feeds and sitemaps never come here — discovery needs no browser."""
+        url = request_url(url)
+        meta = {**identity_meta(self._owner(meta), url), **meta}
         if self.site.renders(kind):
             meta = {**meta, **render_meta(self.site, kind)}
         kwargs.setdefault("errback", self.on_error)
@@ -336,6 +407,8 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             self.crawler.stats.inc_value("rasd/not_modified")
             return
+        if self.refused(response):
+            return
         self.crawler.stats.inc_value("rasd/pages_fetched")
         body = response.body
         if not body.strip():
@@ -346,8 +419,9 @@ class NewsSpider(scrapy.Spider):
             self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
             return
         encoding, text = decode_page(body, ctype)
+        key = request_key(response.request)
         yield RawPage(
-            url=self._owner(response).canonical(response.request.url),
+            url=key,
             final_url=response.url,
             status=response.status,
             html=text,
@@ -360,13 +434,21 @@ class NewsSpider(scrapy.Spider):
                 or None,
             },
             depth=response.meta.get("rasd_depth", 0),
-            hints=response.meta.get("rasd_hints", {}),
+            hints={**self.hints.get(key, {}), **response.meta.get("rasd_hints", {})},
         )
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
+        if request is not None:
+            self.discovered(request.meta)
+        url = request.url if request else "?"
+        # A refusal is named by what refused us (a challenge page rather than its 403).
+        blocked = blocked_response(failure.value.response) if failure.check(HttpError) else None
+        if blocked:
+            self.record_error(blocked[0], f"{url}: {blocked[1]}")
+            return
         kind = render_error_kind(failure) or failure_kind(failure)
-        self.record_error(kind, f"{request.url if request else '?'}: {failure.getErrorMessage()}")
+        self.record_error(kind, f"{url}: {failure.getErrorMessage()}")
 
     def record_error(self, kind: str, message: str, level: int = logging.WARNING) -> None:
         record_error(self.crawler.stats, kind, message, level)

@@ -15,9 +15,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-
-import numpy as np
-from datasketch import MinHash
+from functools import cache
+from typing import Any
 
 _WORD = re.compile(r"\w+")
 
@@ -33,7 +32,15 @@ MIN_SHINGLES = 10    # shorter texts (captions, stubs) are too generic to call d
 BANDS, ROWS = 20, 6
 # Pinned scheme: stored signatures must stay comparable across datasketch upgrades.
 SCHEME = "affine32"
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+
+
+@cache
+def _permutations() -> Any:
+    """The MinHash permutations, made once. datasketch (and scipy under it) is imported
+    here, not with the module: the store imports this module, and queries never hash."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,9 @@ def keys(text_norm: str) -> Keys | None:
     grams = shingles(text_norm)
     if len(grams) < MIN_SHINGLES:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme=SCHEME)
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
     m.update_batch([g.encode("utf-8") for g in grams])
     values = m.hashvalues.astype("<u4")
     bands = [
@@ -68,6 +77,8 @@ def keys(text_norm: str) -> Keys | None:
 
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two stored signatures."""
+    import numpy as np
+
     va, vb = np.frombuffer(a, dtype="<u4"), np.frombuffer(b, dtype="<u4")
     if va.shape != vb.shape:
         return 0.0

@@ -17,11 +17,12 @@ from typing import Any, ClassVar
 
 import pymongo
 from bson.errors import BSONError
-from platformdirs import user_data_path
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
+from crawler.dates import refines
 from crawler.secrets import mask_secrets
 from crawler.storage import neardup
+from crawler.storage.paths import default_db_path
 
 DB_NAME = "rasd"
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
@@ -57,10 +58,6 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, WriteError) and not isinstance(exc, DuplicateKeyError):
         return False
     return isinstance(exc, PyMongoError | sqlite3.Error | OSError)
-
-
-def default_db_path() -> Path:
-    return user_data_path("rasd", appauthor=False) / "rasd.db"
 
 
 def resolve_db(uri: str | None = None) -> str:
@@ -107,7 +104,8 @@ VERSIONED_FIELDS = ("title", "body", "published", "modified")
 _VERSION_SNAPSHOT = (*VERSIONED_FIELDS, "fingerprint", "fetched_at", "version")
 # Read by the spider to decide whether (and how) to refetch a known article.
 _KNOWN_FIELDS = {"url": 1, "aliases": 1, "published": 1, "modified": 1, "first_seen": 1,
-                 "last_seen": 1, "fetched_at": 1, "headers": 1, "version": 1}
+                 "last_seen": 1, "fetched_at": 1, "headers": 1, "version": 1,
+                 "final_url": 1}
 # Read from near-duplicate candidates.
 _CANDIDATE_FIELDS = {"url": 1, "minhash": 1, "published": 1, "first_seen": 1, "duplicate_of": 1,
                      "cluster_id": 1}
@@ -283,12 +281,16 @@ class Store:
         new_aliases = [a for a in [doc["url"], *(doc.get("aliases") or ())]
                        if a != existing["url"] and a not in (existing.get("aliases") or ())]
         from_feed = {f for f, layer in (doc.get("extraction") or {}).items() if layer == "feed"}
+        was_feed = {f for f, layer in (existing.get("extraction") or {}).items() if layer == "feed"}
         changed = tuple(
             f for f in VERSIONED_FIELDS
             # A field the refetch did not find is not a change, nor is a date only the feed or
             # sitemap gave (another discovery path may word it differently): edits are the page's.
+            # Nor is the page's day when the feed had told the time of that day.
             if doc.get(f) is not None and f not in from_feed
             and _comparable(doc.get(f)) != _comparable(existing.get(f))
+            and not (f in was_feed and isinstance(existing.get(f), datetime)
+                     and refines(_comparable(doc[f]), _comparable(existing[f])))
         )
         # Whatever is not the article's identity is refreshed: validators for the next
         # conditional GET, read-also links, the fetch time.
