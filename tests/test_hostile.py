@@ -325,6 +325,8 @@ def test_a_killed_crawl_is_closed_as_interrupted_by_the_next_reader(tmp_path: Pa
         write_site(tmp_path / "sites", "slow", server.url)
         proc = start_rasd("crawl", "slow", *FAST, env=env)
         wait_for(lambda: db.exists() and any(r.get("pid") for r in stored_docs(db, "runs")), 60, "run record")
+        live = json.loads(run_rasd("runs", "--format", "json", env=env, check=True).stdout)
+        assert [r["status"] for r in live] == ["running"]  # a crawl still at work is left alone
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     runs = json.loads(run_rasd("runs", "--format", "json", env=env, check=True).stdout)

@@ -107,11 +107,19 @@ def _process_alive(pid: int, started: datetime | None) -> bool:
         return False
     except PermissionError:  # alive, another user's
         return True
+    born = _process_start(pid)
+    return born is None or started is None or born <= started.timestamp() + 5
+
+
+def _process_start(pid: int) -> float | None:
+    """When a process started (POSIX time), from Linux's /proc; None elsewhere."""
     try:
-        born = Path(f"/proc/{pid}").stat().st_ctime
-    except OSError:
-        return True  # no /proc: trust the pid
-    return started is None or born <= started.timestamp() + 5
+        ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
 
 
 def find_runs(store: Store, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
