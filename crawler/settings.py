@@ -36,12 +36,14 @@ LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"  # items are named by
 
 ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
 EXTENSIONS = {"crawler.cli.progress.Progress": 500, "crawler.ops.runs.RunRecorder": 510,
-              "crawler.errors.CrawlErrors": 520}
+              "crawler.errors.CrawlErrors": 520, "crawler.cli.quietlog.QuietNetworkFailures": 530}
 # Before Scrapy's RobotsTxtMiddleware (100): applies a site's explicit robots.txt opt-out.
 # Scrapy's redirect middlewares replaced, at their places, by ones that keep a request's
 # page identity (crawler.fetch.identity), which is also what duplicate requests are told by.
+# UnreachableHosts after RetryMiddleware (550) in the response chain: it sees each attempt's failure.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.robots.SiteRobotsPolicy": 90,
+    "crawler.fetch.unreachable.UnreachableHosts": 560,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.fetch.identity.MetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
@@ -68,3 +70,7 @@ RASD_MAX_LINKS_PER_PAGE = 1000  # article links taken per listing, feed or sitem
 RASD_MAX_REQUESTS = 5000        # article and listing requests per site per run; 0 = no limit
 RASD_SITEMAP_MAX_DEPTH = 2      # sitemap indexes followed this many levels below a configured sitemap
 RASD_SITEMAP_MAX_COUNT = 50     # nested sitemaps fetched per site per run
+# Network failures after which a host that has not answered once is given up for the run
+# (crawler.fetch.unreachable); 0 = never give up.
+RASD_HOST_MAX_FAILURES = 3
+RASD_ROBOTSTXT_TIMEOUT = 10.0  # seconds for robots.txt, which every other request waits for

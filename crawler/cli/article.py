@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from crawler.cli.common import EXIT_OK, CliError, open_store, say
+from crawler.urls import display_url, url_from_input
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.storage.history import history
     from crawler.storage.query import get_article, public, stored_urls
 
-    ref = args.ref
+    ref = url_from_input(args.ref)
     problems: list[ConfigError] = []  # a broken site file must not stop reading an article
     sites = load_sites_from(site_dirs(args.sites or []), need=(), problems=problems)
     for problem in problems:
@@ -39,15 +40,15 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(art, ensure_ascii=False, indent=2))
         return EXIT_OK
     say(art["title"])
-    say(f"{art['site']} · {art['published'] or 'no date'} · {art['url']}")
+    say(f"{art['site']} · {art['published'] or 'no date'} · {display_url(art['url'])}")
     for label, key in (("authors", "authors"), ("source", "source"), ("tags", "tags")):
         value = art[key]
         if value:
             say(f"{label}: {', '.join(value) if isinstance(value, list) else value}")
     say(f"version {art['version']} · first seen {art['first_seen']} · last seen {art['last_seen']}"
-          + (f" · duplicate of {art['duplicate_of']}" if art["duplicate_of"] else ""))
+          + (f" · duplicate of {display_url(art['duplicate_of'])}" if art["duplicate_of"] else ""))
     if doc.get("aliases"):
-        say(f"also reached as: {', '.join(doc['aliases'])}")
+        say(f"also reached as: {', '.join(display_url(a) for a in doc['aliases'])}")
     say()
     say(art["body"])
     if art["read_also"]:
@@ -55,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
         for link in art["read_also"]:
             mark = "not crawled"
             if link["stored"]:
-                mark = f"stored as {link['stored_as']}" if link.get("stored_as") else "stored"
-            say(f"  - {link['title']}  <{link['url']}>  [{mark}]")
+                mark = f"stored as {display_url(link['stored_as'])}" if link.get("stored_as") else "stored"
+            say(f"  - {link['title']}  <{display_url(link['url'])}>  [{mark}]")
     return EXIT_OK
 
 
@@ -66,7 +67,7 @@ def _print_versions(doc: dict[str, Any], changes: list[Any], fmt: str) -> int:
                           "changes": [vars(c) for c in changes]}, ensure_ascii=False, indent=2))
         return EXIT_OK
     say(doc.get("title") or "")
-    say(f"{doc['url']} · version {doc.get('version')} · "
+    say(f"{display_url(doc['url'])} · version {doc.get('version')} · "
           f"{len(changes)} edit{'s' if len(changes) != 1 else ''} seen")
     for change in changes:
         say(f"\nv{change.old} → v{change.new} · stored {change.replaced} · changed: "

@@ -16,22 +16,11 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 from scrapy.utils.response import get_base_url
-from twisted.internet import defer, error
 from twisted.python.failure import Failure
-from twisted.web.client import ResponseFailed
 
 from crawler.config import ConfigError, SiteConfig
 from crawler.errors import record_error
@@ -39,6 +28,7 @@ from crawler.fetch.blocking import BROWSER_HEADERS, blocked_response
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
 from crawler.fetch.discovery import Entry, Newest, iter_feed, iter_sitemap, newest, page_links, parse_feed
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
+from crawler.fetch.failures import failure_kind
 from crawler.fetch.identity import fetch_url, identity_meta, request_key
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
@@ -53,23 +43,6 @@ MAX_LISTING_DEPTH = 3
 PICK_SLICE = 2000  # feed/sitemap entries read between two turns of the reactor
 # Longest wait, in seconds, of listings for the feeds and sitemaps (see NewsSpider.start).
 DISCOVERY_WAIT = 15.0
-# Failure types → error kinds in stats (rasd/errors/<kind>).
-_FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
-    (CannotResolveHostError, "dns"),
-    (error.DNSLookupError, "dns"),
-    (DownloadConnectionRefusedError, "connection_refused"),
-    (error.ConnectionRefusedError, "connection_refused"),
-    (DownloadTimeoutError, "timeout"),
-    (defer.TimeoutError, "timeout"),
-    (error.TimeoutError, "timeout"),
-    (DownloadCancelledError, "too_large"),  # bodies over DOWNLOAD_MAXSIZE are cancelled
-    (ResponseDataLossError, "truncated"),
-    (DownloadFailedError, "connection_lost"),
-    (ResponseFailed, "connection_lost"),
-    (error.ConnectionLost, "connection_lost"),
-)
-_IGNORED_KINDS = (("DOWNLOAD_MAXSIZE", "too_large"), ("robots.txt", "robots_disallowed"),
-                  ("redirections", "redirect_loop"))
 
 
 class NewsSpider(scrapy.Spider):
@@ -453,16 +426,3 @@ class NewsSpider(scrapy.Spider):
     def record_error(self, kind: str, message: str, level: int = logging.WARNING) -> None:
         record_error(self.crawler.stats, kind, message, level)
 
-
-def failure_kind(failure: Failure) -> str:
-    """A short, stable name for why a request failed."""
-    if failure.check(HttpError):
-        return f"http_{failure.value.response.status}"
-    if failure.check(IgnoreRequest):
-        message = failure.getErrorMessage()
-        return next((kind for needle, kind in _IGNORED_KINDS if needle in message), "ignored")
-    for exc_type, kind in _FAILURE_KINDS:
-        if failure.check(exc_type):
-            return kind
-    name = failure.type.__name__ if failure.type else "error"
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")

@@ -31,6 +31,8 @@ def history(store: Store, article: dict[str, Any]) -> list[Change]:
     """Every edit of a stored article, oldest first (none for an article stored once)."""
     snapshots = [v["previous"] | {"replaced": v.get("replaced"), "changed": v.get("changed") or []}
                  for v in store.article_versions(article["_id"])]
+    if not snapshots:  # never edited
+        return []
     current = {k: article.get(k) for k in VERSIONED_FIELDS} | {"version": article.get("version")}
     changes = []
     for older, newer in pairwise([*snapshots, current]):
