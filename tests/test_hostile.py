@@ -206,6 +206,7 @@ def test_the_scheduler_reports_a_broken_file_once(tmp_path: Path, caplog: pytest
     sites = load_sites([tmp_path / "sites"], need=["one"])
     scheduler = CrawlScheduler(list(sites.values()), Options(db=str(tmp_path / "db"),
                                                              site_dirs=[str(tmp_path / "sites")]))
+    scheduler.config_check_interval = 0  # look at the files at every crawl
     with caplog.at_level("ERROR", logger="rasd.schedule"):
         scheduler._report_config_problems()
         scheduler._report_config_problems()

@@ -46,6 +46,7 @@ TERM_GRACE = 5.0     # seconds between asking a crawl to stop (SIGTERM) and kill
 POLL = 0.25
 MAX_JITTER = 60.0
 STDERR_TAIL = 20
+CONFIG_CHECK_INTERVAL = 60.0  # seconds between two looks for broken site files
 
 
 @dataclass
@@ -137,6 +138,8 @@ class CrawlScheduler:
         self.stopping = threading.Event()
         self.stop_deadline = float("inf")
         self.reported: set[str] = set()  # config problems already logged
+        self.config_checked = float("-inf")  # when the site files were last checked
+        self.config_check_interval = CONFIG_CHECK_INTERVAL
         self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=options.max_parallel)},
@@ -213,6 +216,10 @@ class CrawlScheduler:
     def _report_config_problems(self) -> None:
         """Log each broken site file once, as what it is: a crawl child leaves out the files
         of other sites, so a bad file dropped into the folder fails no other site's run."""
+        with self._lock:
+            if time.monotonic() - self.config_checked < self.config_check_interval:
+                return
+            self.config_checked = time.monotonic()
         problems: list[ConfigError] = []
         try:
             load_sites(site_dirs(self.options.site_dirs), need=(), problems=problems)
