@@ -42,12 +42,18 @@ def run(args: argparse.Namespace) -> int:
         problems: list[ConfigError] = []
         sites = load_sites_from(site_dirs(args.sites or []), need=args.names, problems=problems)
         if args.trigger == "manual":  # the scheduler reports a broken file once, not every crawl
-            for problem in problems:
-                print(f"rasd: warning: config error: {problem}; that site is left out", file=sys.stderr)
+            for broken in problems:
+                print(f"rasd: warning: config error: {broken}; that site is left out", file=sys.stderr)
         names = args.names
     if not names:
         raise CliError("name at least one site, or --all (see `rasd sites`)", EXIT_USAGE)
     check_known(names, sites)
+    if args.redis and not args.run_id:
+        from crawler.cli.worker import enqueue
+
+        return enqueue(args, names)
+    if args.backfill:
+        raise CliError("--backfill needs --redis (the workers share the archive)", EXIT_USAGE)
     if args.run_id and len(names) != 1:
         raise CliError("--run-id needs exactly one site", EXIT_USAGE)
     if args.scheduler_pid:

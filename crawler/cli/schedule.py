@@ -28,6 +28,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
     options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
                       settings=args.set or [], verbose=args.verbose, spool=args.spool)
+    if args.redis:
+        from crawler.cli.worker import schedule
+
+        return schedule(args, sites, options)
     # Each crawl is a process of its own; litemongo makes a process re-read the whole store
     # after another one wrote to it, so parallel crawls on the embedded store slow each other
     # down more the larger it grows: one at a time there (each with its concurrent requests).

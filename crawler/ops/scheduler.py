@@ -22,12 +22,13 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from bson import ObjectId
 
 from crawler.config import ConfigError, SiteConfig, cron_trigger, load_sites, site_dirs
 from crawler.ops.alerts import record_health
@@ -101,14 +102,14 @@ def plan(store: Store, sites: Sequence[SiteConfig], now: datetime | None = None)
     plans = []
     for site in sites:
         last = latest_run(store, site.name)
-        started = last.get("started") if last else None
+        started: datetime | None = last.get("started") if last else None
         seconds = site.schedule_seconds()
         if is_due(site, started, now):
             why = ("never crawled" if started is None
                    else f"last run {started:%Y-%m-%d %H:%M:%S} UTC is older than its schedule")
             next_run = now + timedelta(seconds=random.uniform(0, min(jitter(site), 5.0)))
             trigger = make_trigger(site, next_run)
-        elif seconds is not None:
+        elif seconds is not None and started is not None:  # not due means it has run
             next_run = started + timedelta(seconds=seconds)
             why = f"last run {started:%Y-%m-%d %H:%M:%S} UTC"
             trigger = make_trigger(site, next_run)
@@ -140,7 +141,7 @@ class CrawlScheduler:
         self.reported: set[str] = set()  # config problems already logged
         self.config_checked = float("-inf")  # when the site files were last checked
         self.config_check_interval = CONFIG_CHECK_INTERVAL
-        self._lock = threading.Lock()
+        self._reported_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=options.max_parallel)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -162,7 +163,7 @@ class CrawlScheduler:
         self.scheduler.start()
         return plans
 
-    def request_stop(self, signum: int | None = None, frame: Any = None) -> None:
+    def request_stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         if self.stopping.is_set():
             return
         self.stop_deadline = time.monotonic() + self.options.grace
@@ -216,7 +217,7 @@ class CrawlScheduler:
     def _report_config_problems(self) -> None:
         """Log each broken site file once, as what it is: a crawl child leaves out the files
         of other sites, so a bad file dropped into the folder fails no other site's run."""
-        with self._lock:
+        with self._reported_lock:
             if time.monotonic() - self.config_checked < self.config_check_interval:
                 return
             self.config_checked = time.monotonic()
@@ -225,13 +226,13 @@ class CrawlScheduler:
             load_sites(site_dirs(self.options.site_dirs), need=(), problems=problems)
         except ConfigError as exc:  # a sites folder removed meanwhile
             problems.append(exc)
-        with self._lock:
+        with self._reported_lock:
             for problem in problems:
                 if str(problem) not in self.reported:
                     self.reported.add(str(problem))
                     logger.error("config problem (that site cannot be crawled until it is fixed): %s", problem)
 
-    def _command(self, site: SiteConfig, run_id: Any) -> list[str]:
+    def _command(self, site: SiteConfig, run_id: ObjectId) -> list[str]:
         # The database URI travels in the environment (see _crawl), never in argv: any user
         # sees every process's arguments in `ps`, a password in the URI included.
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", site.name, "--trigger", "schedule",
@@ -244,7 +245,7 @@ class CrawlScheduler:
             cmd += ["-s", f"{key}={value}"]
         return [*cmd, "-v"] if self.options.verbose else cmd
 
-    def _crawl(self, store: Store, site: SiteConfig, run_id: Any, lease: Lease) -> None:
+    def _crawl(self, store: Store, site: SiteConfig, run_id: ObjectId, lease: Lease) -> None:
         started = time.monotonic()
         child = subprocess.Popen(
             self._command(site, run_id), env={**os.environ, "RASD_DB": self.options.db},
@@ -329,7 +330,7 @@ def follow_scheduler_death(scheduler_pid: int) -> None:
         return
     import ctypes
 
-    def orphaned(signum: int, frame: Any) -> None:
+    def orphaned(signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # once: a second SIGTERM would be unclean
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
@@ -47,6 +47,14 @@ DISCOVERY_WAIT = 15.0
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # Set by from_crawler (they need the crawler's settings, which __init__ has not).
+    site: SiteConfig
+    allowed_domains: list[str]
+    store: Store | None
+    max_links: int          # the caps, from RASD_* settings (crawler/settings.py)
+    max_requests: int
+    sitemap_max_depth: int
+    sitemap_max_count: int
 
     def __init__(self, site: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -74,7 +82,7 @@ class NewsSpider(scrapy.Spider):
         if spider.site_name not in sites:
             known = ", ".join(sorted(sites)) or "none"
             raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
-        spider.site: SiteConfig = sites[spider.site_name]
+        spider.site = sites[spider.site_name]
         # Bounds on the work one hostile or huge page can make (see README, reliability).
         settings = crawler.settings
         spider.max_links = settings.getint("RASD_MAX_LINKS_PER_PAGE")
@@ -178,7 +186,7 @@ class NewsSpider(scrapy.Spider):
             self.record_error("feed", f"no entries in feed {response.url}")
 
     def probe_failed(self, failure: Failure) -> None:
-        self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]
+        self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]  # set by Scrapy on errback failures
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
         nested: list[Entry] = []
@@ -244,7 +252,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or self.refused(response):
             return
         depth = response.meta.get("listing_depth", 0)
-        articles = []
+        articles: list[Entry] = []
         root = response.selector.root
         for examined, link in enumerate(page_links(root, get_base_url(response))):
             if len(articles) >= self.max_links > 0:  # in page order: a listing shows the newest first
@@ -366,7 +374,7 @@ class NewsSpider(scrapy.Spider):
             self.record_error("store", f"cannot check stored articles: {exc}")
             return {}
 
-    def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
+    def on_read_also(self, item: Mapping[str, Any], links: list[dict[str, str]]) -> None:
         """Follow same-site read-also links found by the pipelines, up to the site's depth."""
         depth = (item.get("depth") or 0) + 1
         if item.get("site") != self.site.name or depth > self.site.read_also_depth:
@@ -392,6 +400,8 @@ class NewsSpider(scrapy.Spider):
             self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
             return
         encoding, text = decode_page(body, ctype)
+        # A downloaded response always carries the request it answers.
+        assert response.request is not None
         key = request_key(response.request)
         yield RawPage(
             url=key,
@@ -416,7 +426,7 @@ class NewsSpider(scrapy.Spider):
             self.discovered(request.meta)
         url = request.url if request else "?"
         # A refusal is named by what refused us (a challenge page rather than its 403).
-        blocked = blocked_response(failure.value.response) if failure.check(HttpError) else None
+        blocked = blocked_response(failure.value.response) if isinstance(failure.value, HttpError) else None
         if blocked:
             self.record_error(blocked[0], f"{url}: {blocked[1]}")
             return
