@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, table
 from crawler.config import SiteConfig, site_dirs
 from crawler.fetch.blocking import advice_for, is_blocked_kind
+from crawler.model import fields_with
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
 from crawler.urls import display_url, join_url
@@ -289,8 +290,7 @@ def _collect(crawler: Crawler) -> None:
 
 # --- showing the result ------------------------------------------------------------------
 
-_SHOWN = ("url", "title", "published", "modified", "authors", "tags", "source", "section", "layout",
-          "language")
+_SHOWN = fields_with("shown")
 
 
 def shown_article(item: dict[str, Any]) -> dict[str, Any]:

@@ -33,11 +33,12 @@ from scrapy_redis.scheduler import Scheduler
 from crawler.distributed import keys
 from crawler.distributed.connection import REDIS_ERRORS, connect
 from crawler.errors import MAX_ERROR_SAMPLES
+from crawler.stats import BLOCKED_SAMPLES, ERROR_SAMPLES
 
 logger = logging.getLogger(__name__)
 
 # Stats that are lists of examples, not counts: kept as Redis lists, the first few of all workers.
-SAMPLE_STATS = ("rasd/error_samples", "rasd/blocked_samples")
+SAMPLE_STATS = (ERROR_SAMPLES, BLOCKED_SAMPLES)
 ACK = "rasd_ack"  # request.meta key: this worker's token for a request taken from Redis
 # Hand a list back to the queue's taking end, so the requests a dead worker held go next.
 HAND_BACK = """

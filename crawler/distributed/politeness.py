@@ -23,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.distributed.connection import REDIS_ERRORS
+from crawler.stats import POLITENESS_WAIT_MS
 
 logger = logging.getLogger(__name__)
 
@@ -81,4 +82,4 @@ class SharedPoliteness:
             await asyncio.sleep(pause)
         self.away = False
         if waited:
-            self.crawler.stats.inc_value("rasd/politeness_wait_ms", int(waited * 1000))
+            self.crawler.stats.inc_value(POLITENESS_WAIT_MS, int(waited * 1000))

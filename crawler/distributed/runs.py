@@ -35,11 +35,11 @@ from crawler.ops.runs import (
     run_status,
     stats_fields,
 )
+from crawler.stats import CONTENT_RESPONSES, DEGRADED
 from crawler.storage.store import DATABASE_ERRORS, Store, utcnow
 
 logger = logging.getLogger(__name__)
 
-CONTENT = "rasd/content_responses"  # summed over workers: did the site answer usefully at all
 # Ends a run only if it is still the site's active one (a late worker must not end the next).
 _END_RUN = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
@@ -106,9 +106,10 @@ def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str
     for name in SAMPLE_STATS:
         stats[name] = [s.decode() for s in server.lrange(keys.run_samples(run_id, name), 0, -1)]
     fields = stats_fields(stats)
-    status = blocked_status(run_status("finished", stats.get(CONTENT, 0)), fields)
+    # content responses are summed over workers: did the site answer usefully at all
+    status = blocked_status(run_status("finished", stats.get(CONTENT_RESPONSES, 0)), fields)
     fields.update(finish_reason="finished",
-                  status="degraded" if status == "ok" and stats.get("rasd/degraded") else status)
+                  status="degraded" if status == "ok" and stats.get(DEGRADED) else status)
     with Store.shared(db) as store:
         apply_update(store, {"_id": ObjectId(run_id), "set": fields})
         finish_run(store, ObjectId(run_id), fields["status"])
@@ -138,7 +139,7 @@ class DistributedRunRecorder(RunRecorder):
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
         if response.status < 400 and not request.url.endswith("/robots.txt"):
-            self.crawler.stats.inc_value(CONTENT)
+            self.crawler.stats.inc_value(CONTENT_RESPONSES)
 
     def spider_idle(self, spider: Any) -> None:
         frontier = self.crawler.rasd_frontier

@@ -21,7 +21,7 @@ from crawler.distributed import keys
 from crawler.distributed.connection import REDIS_ERRORS
 from crawler.distributed.enqueue import enqueue_site
 from crawler.ops.runs import latest_run
-from crawler.ops.scheduler import CrawlScheduler, Options, is_due
+from crawler.ops.scheduler import CrawlScheduler, Options
 from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
 
 logger = logging.getLogger("rasd.schedule")
@@ -92,8 +92,8 @@ class RedisCrawlScheduler(CrawlScheduler):
         try:
             with Store(self.options.db) as store:
                 last = latest_run(store, name)
-                if last and last.get("status") != "running" and not is_due(site, last.get("started"),
-                                                                            utcnow(), share=0.5):
+                if last and last.get("status") != "running" and not site.crawl_schedule.is_due(
+                        last.get("started"), utcnow(), share=0.5):
                     logger.info("%s: skipped, crawled at %s", name, last["started"])
                     return
                 run_id = enqueue_site(self.server, store, self.settings, name, "schedule",

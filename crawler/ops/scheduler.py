@@ -30,9 +30,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from bson import ObjectId
 
-from crawler.config import ConfigError, SiteConfig, cron_trigger, load_sites, site_dirs
+from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
 from crawler.ops.alerts import record_health
-from crawler.ops.health import schedule_period
 from crawler.ops.leases import DEFAULT_TTL, Lease, owner_id
 from crawler.ops.runs import finish_run, latest_run, new_run
 from crawler.ops.watches import notify_watches
@@ -45,7 +44,6 @@ logger = logging.getLogger("rasd.schedule")
 
 TERM_GRACE = 5.0     # seconds between asking a crawl to stop (SIGTERM) and killing it
 POLL = 0.25
-MAX_JITTER = 60.0
 STDERR_TAIL = 20
 CONFIG_CHECK_INTERVAL = 60.0  # seconds between two looks for broken site files
 
@@ -70,51 +68,25 @@ class Plan:
     why: str
 
 
-def jitter(site: SiteConfig) -> float:
-    """A tenth of the period, at most a minute: spreads sites that share a schedule."""
-    return min(schedule_period(site) / 10, MAX_JITTER)
-
-
-def make_trigger(site: SiteConfig, start: datetime) -> IntervalTrigger | CronTrigger:
-    seconds = site.schedule_seconds()
-    if seconds is not None:
-        return IntervalTrigger(seconds=seconds, start_date=start, jitter=jitter(site))
-    return cron_trigger(site.schedule, site.tz, jitter(site))
-
-
-def is_due(site: SiteConfig, last_started: datetime | None, now: datetime, share: float = 1.0) -> bool:
-    """Whether a site's last run is older than ``share`` of its schedule period (for cron:
-    whether a fire time has passed since it). Used after a restart (run once right away,
-    not once per missed slot) and before each run (another scheduler may just have run it)."""
-    if last_started is None:
-        return True
-    seconds = site.schedule_seconds()
-    if seconds is not None:
-        return (now - last_started).total_seconds() >= seconds * share
-    slack = timedelta(seconds=jitter(site))
-    next_fire = cron_trigger(site.schedule, site.tz).get_next_fire_time(
-        None, last_started + slack)
-    return next_fire is not None and next_fire <= now + slack
-
-
 def plan(store: Store, sites: Sequence[SiteConfig], now: datetime | None = None) -> list[Plan]:
     now = now or utcnow()
     plans = []
     for site in sites:
         last = latest_run(store, site.name)
         started: datetime | None = last.get("started") if last else None
-        seconds = site.schedule_seconds()
-        if is_due(site, started, now):
+        schedule = site.crawl_schedule
+        seconds = schedule.seconds
+        if schedule.is_due(started, now):
             why = ("never crawled" if started is None
                    else f"last run {started:%Y-%m-%d %H:%M:%S} UTC is older than its schedule")
-            next_run = now + timedelta(seconds=random.uniform(0, min(jitter(site), 5.0)))
-            trigger = make_trigger(site, next_run)
+            next_run = now + timedelta(seconds=random.uniform(0, min(schedule.jitter(), 5.0)))
+            trigger = schedule.trigger(next_run)
         elif seconds is not None and started is not None:  # not due means it has run
             next_run = started + timedelta(seconds=seconds)
             why = f"last run {started:%Y-%m-%d %H:%M:%S} UTC"
-            trigger = make_trigger(site, next_run)
+            trigger = schedule.trigger(next_run)
         else:
-            trigger = make_trigger(site, now)
+            trigger = schedule.trigger(now)
             next_run = trigger.get_next_fire_time(None, now)
             why = f"last run {started:%Y-%m-%d %H:%M:%S} UTC"
         plans.append(Plan(site, trigger, next_run, why))
@@ -125,7 +97,7 @@ def describe(plans: Sequence[Plan]) -> list[str]:
     lines = []
     for p in plans:
         s = p.site
-        every = f"every {s.schedule}" if s.schedule_seconds() else f"cron '{s.schedule}' ({s.timezone})"
+        every = s.crawl_schedule.describe()
         lines.append(f"{p.site.name}: {every}, time limit {p.site.max_duration}s; "
                      f"next run {p.next_run:%Y-%m-%d %H:%M:%S} UTC ({p.why})")
     return lines
@@ -200,7 +172,7 @@ class CrawlScheduler:
                     self._replay_spool()
                     _settle_abandoned(store, name)
                     last = latest_run(store, name)
-                    if last and not is_due(site, last.get("started"), utcnow(), share=0.5):
+                    if last and not site.crawl_schedule.is_due(last.get("started"), utcnow(), share=0.5):
                         logger.info("%s: skipped, crawled at %s by %s", name, last["started"],
                                     last.get("scheduler") or last.get("trigger"))
                         return

@@ -33,6 +33,7 @@ from crawler.fetch.identity import fetch_url, identity_meta, request_key
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
+from crawler.stats import NOT_MODIFIED, PAGES_FETCHED, discovered
 from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
 from crawler.urls import is_valid_url, join_url, request_url
 from pipelines.base import sites_for
@@ -331,7 +332,7 @@ class NewsSpider(scrapy.Spider):
         stored = self.looked_up[key] if key in self.looked_up else self.known([key]).get(key)
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
-        self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
+        self.crawler.stats.inc_value(discovered(what.reason))
         if not what.fetch or not self.take_request():
             return
         self.requested += 1
@@ -386,11 +387,11 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Any:
         if response.status == 304:
-            self.crawler.stats.inc_value("rasd/not_modified")
+            self.crawler.stats.inc_value(NOT_MODIFIED)
             return
         if self.refused(response):
             return
-        self.crawler.stats.inc_value("rasd/pages_fetched")
+        self.crawler.stats.inc_value(PAGES_FETCHED)
         body = response.body
         if not body.strip():
             self.record_error("empty_page", f"{response.url} has an empty body")

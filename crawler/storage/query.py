@@ -12,15 +12,12 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from crawler.arabic import normalise
+from crawler.model import fields_with
 from crawler.storage.store import Store
 from crawler.urls import canonical_url
 
-PUBLIC_FIELDS = (
-    "url", "site", "title", "published", "modified", "authors", "source", "tags", "summary",
-    "section", "image", "language", "body", "read_also", "first_seen", "last_seen", "version",
-    "duplicate_of", "cluster_id",
-)
-_LIST_FIELDS = {"authors", "tags", "read_also"}
+PUBLIC_FIELDS = fields_with("public")
+_LIST_FIELDS = frozenset(fields_with("listed"))
 
 
 def iso(value: Any) -> Any:
