@@ -34,6 +34,7 @@ from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
 from crawler.stats import NOT_MODIFIED, PAGES_FETCHED, discovered
+from crawler.stats import capped as capped_key
 from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
 from crawler.urls import is_valid_url, join_url, request_url
 from pipelines.base import sites_for
@@ -284,12 +285,12 @@ class NewsSpider(scrapy.Spider):
         """Work left out by a cap: counted in rasd/capped/<what>, logged once per run."""
         if count <= 0:
             return
-        self.crawler.stats.inc_value(f"rasd/capped/{what}", count)
+        self.crawler.stats.inc_value(capped_key(what), count)
         if what not in self.caps_hit:
             self.caps_hit.add(what)
             setting = "RASD_MAX_LINKS_PER_PAGE" if what == "links" else "RASD_MAX_REQUESTS"
-            logger.warning("%s: %s over the cap (%s); the rest is counted in rasd/capped/%s",
-                           where, what, setting, what)
+            logger.warning("%s: %s over the cap (%s); the rest is counted in %s",
+                           where, what, setting, capped_key(what))
 
     def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
         """Every article link of one page: one store query for all of them, then
