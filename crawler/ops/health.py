@@ -19,7 +19,7 @@ from typing import Any
 
 from crawler.config import SiteConfig
 from crawler.model import fields_with
-from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen
+from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen, settle_orphaned_runs
 from crawler.storage.query import iso
 from crawler.storage.store import Store, utcnow
 
@@ -155,5 +155,6 @@ def site_health(store: Store, site: SiteConfig, now: datetime | None = None) -> 
 
 
 def all_health(store: Store, sites: Iterable[SiteConfig]) -> list[SiteHealth]:
+    settle_orphaned_runs(store)
     now = utcnow()
     return [site_health(store, s, now) for s in sites]

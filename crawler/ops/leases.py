@@ -27,6 +27,11 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def lease_held(store: Store, site: str) -> bool:
+    """Whether some scheduler holds a live (unexpired) lease on the site."""
+    return store.leases.find_one({"site": site, "expires": {"$gt": utcnow()}}, {"_id": 1}) is not None
+
+
 class Lease:
     def __init__(self, store: Store, site: str, owner: str, ttl: float = DEFAULT_TTL) -> None:
         self.store, self.site, self.owner, self.ttl = store, site, owner, ttl

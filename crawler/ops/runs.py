@@ -17,12 +17,15 @@ import logging
 import os
 import socket
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from bson import ObjectId
 from pymongo import ReturnDocument
 
 from crawler.fetch.blocking import advice_for, is_blocked_kind
+from crawler.ops.leases import lease_held
+from crawler.secrets import mask_secrets
 from crawler.stats import (
     ARTICLES_NEW,
     ARTICLES_UNCHANGED,
@@ -46,7 +49,7 @@ from crawler.stats import (
 )
 from crawler.storage.query import iso
 from crawler.storage.spool import RUN, Spool, spool_dir
-from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+from crawler.storage.store import DATABASE_ERRORS, Store, utcnow
 
 if TYPE_CHECKING:  # Scrapy only when a crawl records its run, not for `rasd runs`/`status`
     from scrapy.crawler import Crawler
@@ -101,8 +104,50 @@ def latest_run(store: Store, site: str) -> dict[str, Any] | None:
     return store.runs.find_one({"site": site}, sort=[("started", -1)])
 
 
+def settle_orphaned_runs(store: Store) -> int:
+    """Close as ``interrupted`` the runs of this host still marked running whose crawl process
+    is gone (killed, out of disk, power cut) — a scheduled one only once its site's lease has
+    expired, since a live scheduler settles its own runs. Called by whatever reads runs, so a
+    dead crawl is never shown as running for ever. Returns how many were closed."""
+    closed = 0
+    for run in store.runs.find({"status": "running", "host": socket.gethostname()},
+                               {"pid": 1, "started": 1, "site": 1, "trigger": 1}):
+        if not run.get("pid") or _process_alive(run["pid"], run.get("started")):
+            continue
+        if run.get("trigger") == "schedule" and lease_held(store, run.get("site", "")):
+            continue
+        finish_run(store, run["_id"], "interrupted",
+                   f"crawl process {run['pid']} ended without closing its run (killed, or out of disk?)")
+        closed += 1
+    return closed
+
+
+def _process_alive(pid: int, started: datetime | None) -> bool:
+    """Whether the process that opened a run still runs (not a later one given its pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    born = _process_start(pid)
+    return born is None or started is None or born <= started.timestamp() + 5
+
+
+def _process_start(pid: int) -> float | None:
+    """When a process started (POSIX time), from Linux's /proc; None elsewhere."""
+    try:
+        ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
 def find_runs(store: Store, site: str | None = None, limit: int = 20, status: str | None = None,
               since: datetime | None = None) -> list[dict[str, Any]]:
+    settle_orphaned_runs(store)
     query: dict[str, Any] = {k: v for k, v in (("site", site), ("status", status)) if v}
     if since:
         query["started"] = {"$gte": since}

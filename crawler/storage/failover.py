@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from crawler.ops.runs import apply_update
-from crawler.storage.spool import ARTICLE, RUN, Record, ReplayResult, Spool, spool_dir
+from crawler.secrets import mask_secrets
+from crawler.storage.spool import ARTICLE, RUN, Record, Rejected, ReplayResult, Spool, spool_dir
 from crawler.storage.store import (
     DROP_DUPLICATES_KEY,
     SaveResult,
@@ -24,7 +25,6 @@ from crawler.storage.store import (
     StoreUnavailable,
     embedded_write_check,
     is_outage,
-    mask_secrets,
     resolve_db,
     utcnow,
 )
@@ -46,7 +46,7 @@ class FailoverCounts:
     outages: int = 0
     rejected: int = 0
     torn: int = 0           # incomplete last lines of killed writers, skipped
-    corrupt: int = 0        # undecodable spool lines, skipped
+    corrupt: int = 0        # undecodable spool lines, quarantined
     outcomes: dict[str, int] = field(default_factory=dict)  # of replayed articles
     errors: list[str] = field(default_factory=list)         # masked messages, newest last
 
@@ -145,7 +145,7 @@ class FailoverStore:
             self.counts.rejected += 1
             what = f"run record {record.doc.get('_id')}" if run else f"article {record.doc.get('url')}"
             self._note(f"rejected spooled {what}: {exc}")
-            return
+            raise Rejected(mask_secrets(f"{what}: {exc}")) from exc
         if run:
             self.counts.runs_replayed += 1
         else:

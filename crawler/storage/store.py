@@ -7,7 +7,6 @@ laptop (embedded file, no server) and in production (MongoDB by URI).
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import threading
 import uuid
@@ -21,27 +20,12 @@ from bson.errors import BSONError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
 from crawler.dates import refines
+from crawler.secrets import mask_secrets
 from crawler.storage import neardup
 from crawler.storage.paths import default_db_path
 
 DB_NAME = "rasd"
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
-# user:password@ in any URL. The password runs to the last '@' of the URL, so an unescaped
-# '@' or '/' inside it is masked too (at worst more than the password is hidden).
-_PASSWORD_IN_URI = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^\s\"'<>]*@", re.I)
-# Secrets carried in query strings (?token=…, &api_key=…, ?sig=…).
-_SECRET_PARAM = re.compile(
-    r"(?P<key>[?&;](?:password|passwd|pwd|pass|token|access_token|auth|auth_token|api[_-]?key|"
-    r"apikey|key|secret|client_secret|sig|signature|code)=)[^&;#\s\"']+",
-    re.I,
-)
-# Webhook URLs whose path is the credential: Slack /services/…, Discord /api/webhooks/…,
-# Mattermost and friends /hooks/…, Teams /webhookb2/…, Telegram /bot<token>/….
-_SECRET_PATH = re.compile(
-    r"(?P<keep>://[^/\s]+/(?:[^\s?#]*?/)??(?:services|webhooks|hooks|webhookb2|IncomingWebhook)/)"
-    r"[^\s?#\"']+|(?P<bot>://api\.telegram\.org/bot)[^/\s]+",
-    re.I,
-)
 _OUTAGE_ERRORS = (ConnectionFailure, sqlite3.Error, OSError)
 # A path that can never work (a file where a folder must be): the user must fix it.
 _CONFIG_OS_ERRORS = (NotADirectoryError, IsADirectoryError, FileExistsError)
@@ -83,15 +67,6 @@ def resolve_db(uri: str | None = None) -> str:
 
 def is_mongo_uri(uri: str) -> bool:
     return uri.startswith(_MONGO_SCHEMES)
-
-
-def mask_secrets(text: str) -> str:
-    """Text with every credential in a URL replaced by ***: passwords in
-    ``scheme://user:password@``, secret query parameters and webhook tokens. The one place
-    that decides what a secret looks like; logs, stats, errors and outputs all use it."""
-    text = _PASSWORD_IN_URI.sub(r"\g<scheme>\g<user>:***@", text)
-    text = _SECRET_PARAM.sub(r"\g<key>***", text)
-    return _SECRET_PATH.sub(lambda m: (m.group("keep") or m.group("bot")) + "***", text)
 
 
 def embedded_write_check(uri: str, timeout: float = 0.2) -> str | None:
