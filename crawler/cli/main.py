@@ -16,11 +16,12 @@ from typing import Any
 from scrapy.utils.misc import load_object
 
 from crawler import logmask
+from crawler.cli import migrate
 from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
 from crawler.fetch.encoding import decode_page
 from crawler.items import RawPage
 from crawler.storage.history import history
-from crawler.storage.query import find_articles, get_article, iso, public, stored_urls
+from crawler.storage.query import ArticleQuery, get_article, iso, public, stored_urls
 from crawler.storage.spool import ARTICLE, RUN, Spool, pending, spool_dir
 from crawler.storage.store import (
     Store,
@@ -29,6 +30,7 @@ from crawler.storage.store import (
     default_db_path,
     embedded_write_check,
     is_mongo_uri,
+    legacy_default_problem,
     mask_secrets,
     resolve_db,
     utcnow,
@@ -258,14 +260,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
     options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
                       settings=args.set or [], verbose=args.verbose, spool=args.spool)
-    # Each crawl is a process of its own; litemongo makes a process re-read the whole store
-    # after another one wrote to it, so parallel crawls on the embedded store slow each other
-    # down more the larger it grows: one at a time there (each with its concurrent requests).
-    embedded = not is_mongo_uri(db)
-    options.max_parallel = args.max_parallel or (1 if embedded else options.max_parallel)
-    if embedded and options.max_parallel > 1:
-        print(f"rasd schedule: warning: {options.max_parallel} parallel crawls on the embedded store "
-              "re-read it after each other's writes; use MongoDB for parallel crawls", file=sys.stderr)
+    # Each crawl is a process of its own, on both backends (the embedded store's writers
+    # queue for its write lock, one short transaction per article).
+    options.max_parallel = args.max_parallel or options.max_parallel
     return CrawlScheduler(sites, options).serve()
 
 
@@ -362,26 +359,35 @@ def _print_browser() -> None:
         print(f"\nbrowser for render = true: {browser.path} ({browser.origin})")
 
 
+def _query(args: argparse.Namespace, **extra: Any) -> ArticleQuery:
+    return ArticleQuery(sites=(args.site,) if args.site else (), since=args.since, until=args.until, **extra)
+
+
 def cmd_articles(args: argparse.Namespace) -> int:
     with _store(args) as store:
-        docs = find_articles(store, limit=args.limit, site=args.site, since=args.since,
-                             until=args.until, search=args.search)
-        _print_articles((public(d) for d in docs), args.format)
+        page = store.find_articles(_query(args, search=args.search, sort=args.sort, limit=args.limit))
+    _print_articles([public(d) for d in page.items], args.format)
+    if args.format == "table":
+        print(f"{len(page.items)} of {page.total} article(s)"
+              + (f" matching {args.search!r}" if args.search else ""), file=sys.stderr)
     return EXIT_OK
 
 
-def _print_articles(articles: Iterable[dict[str, Any]], fmt: str) -> None:
+def _print_articles(articles: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps(list(articles), ensure_ascii=False, indent=2))
+        print(json.dumps(articles, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["id", "published", "site", "title", "url"])
         for a in articles:
             writer.writerow([a["id"], a["published"] or "", a["site"], a["title"], a["url"]])
     else:
-        rows = [[a["id"], (a["published"] or "")[:16], a["site"], a["title"][:70], a["url"]]
+        rows = [[a["id"], (a["published"] or "")[:16], a["site"], (a["title"] or "")[:70], a["url"]]
                 for a in articles]
         print(_table(rows, ["id", "published", "site", "title", "url"]))
+        for a in articles:
+            if a.get("snippet"):
+                print(f"\n{a['id']}  {a['snippet']}")
 
 
 def cmd_article(args: argparse.Namespace) -> int:
@@ -447,7 +453,7 @@ def _print_versions(doc: dict[str, Any], changes: list[Any], fmt: str) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     with _store(args) as store:
-        for doc in find_articles(store, site=args.site, since=args.since, until=args.until):
+        for doc in store.iter_articles(_query(args)):
             sys.stdout.write(_json_line(public(doc)) + "\n")
     return EXIT_OK
 
@@ -588,8 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="crawl every site on its schedule until stopped (SIGTERM/Ctrl-C)")
     p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
     p.add_argument("--max-parallel", type=int, default=None,
-                   help="crawls running at once (default: number of CPU cores with MongoDB, "
-                        "1 with the embedded store)")
+                   help="crawls running at once (default: number of CPU cores)")
     p.add_argument("--grace", type=float, default=30.0,
                    help="seconds running crawls get to finish on SIGTERM (default 30)")
     p.add_argument("--log-file", type=Path, default=None,
@@ -619,7 +624,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", parents=[common], help="list stored articles")
     filters(p)
-    p.add_argument("--search", help="text in title, body or tags (Arabic spelling-insensitive)")
+    p.add_argument("--search", metavar="QUERY",
+                   help='words in title, body or tags, all required; "a phrase"; -word excludes '
+                        "(Arabic spelling, clitics and endings insensitive); ranked by relevance")
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance",
+                   help="order of --search results (default relevance; without --search: date)")
     p.add_argument("--limit", type=int, default=50, help="0 = no limit (default 50)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(func=cmd_articles)
@@ -634,6 +643,8 @@ def build_parser() -> argparse.ArgumentParser:
     filters(p)
     p.set_defaults(func=cmd_export)
 
+    migrate.add_parser(sub, common)
+
     p = sub.add_parser("parse", parents=[common], help="parse a saved page offline, store nothing")
     p.add_argument("file")
     p.add_argument("--url", required=True, help="the URL the page was saved from")
@@ -646,6 +657,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logmask.install()
     args = build_parser().parse_args(argv)
     try:
+        if args.command not in ("migrate", "parse"):
+            problem = legacy_default_problem(args.db)
+            if problem:
+                raise StoreError(problem)
         return args.func(args)
     except ConfigError as exc:
         print(f"rasd: config error: {exc}", file=sys.stderr)

@@ -19,7 +19,6 @@ import socket
 from typing import Any, Self
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
@@ -42,40 +41,36 @@ _CLEAN_REASONS = ("finished", "closespider_timeout", "closespider_itemcount", "c
 def new_run(store: Store, site: str, trigger: str, **extra: Any) -> ObjectId:
     """Insert a ``running`` record now and return its id."""
     run_id = ObjectId()
-    store.runs.insert_one({"_id": run_id, "site": site, "trigger": trigger, "status": "running",
-                           "started": utcnow(), "host": socket.gethostname(), **extra})
+    store.insert_run({"_id": run_id, "site": site, "trigger": trigger, "status": "running",
+                      "started": utcnow(), "host": socket.gethostname(), **extra})
     return run_id
 
 
 def finish_run(store: Store, run_id: ObjectId, status: str, error: str | None = None) -> None:
     """Settle a record from outside the crawl: the status, end time, duration and why."""
-    doc = store.runs.find_one({"_id": run_id}, {"started": 1, "error_samples": 1}) or {}
+    doc = store.get_run(run_id) or {}
     finished = utcnow()
     update: dict[str, Any] = {"status": status, "finished": finished}
     if doc.get("started"):
         update["duration"] = round((finished - doc["started"]).total_seconds(), 3)
     if error:
         update["error_samples"] = [*(doc.get("error_samples") or []), mask_secrets(error)]
-    store.runs.update_one({"_id": run_id}, {"$set": update})
+    store.apply_run_update({"_id": run_id, "set": update})
 
 
 def apply_update(store: Store, update: dict[str, Any]) -> dict[str, Any]:
     """Apply one run-record update, as built by :meth:`RunRecorder.update` (directly or
     replayed from the spool), and return the record's ``started``. Idempotent: applying it
     twice changes nothing."""
-    change = {op: update[key] for op, key in (("$set", "set"), ("$setOnInsert", "on_insert"))
-              if update.get(key)}
-    return store.runs.find_one_and_update({"_id": update["_id"]}, change, {"started": 1}, upsert=True,
-                                          return_document=ReturnDocument.AFTER)
+    return store.apply_run_update(update)
 
 
 def latest_run(store: Store, site: str) -> dict[str, Any] | None:
-    return store.runs.find_one({"site": site}, sort=[("started", -1)])
+    return store.latest_run(site)
 
 
 def find_runs(store: Store, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-    cursor = store.runs.find({"site": site} if site else {}).sort("started", -1)
-    return list(cursor.limit(limit) if limit else cursor)
+    return store.find_runs(site=site, limit=limit)
 
 
 def run_status(finish_reason: str, content_responses: int) -> str:

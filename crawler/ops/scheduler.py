@@ -261,7 +261,7 @@ class CrawlScheduler:
         elapsed = time.monotonic() - started
 
         self._replay_spool()  # the run record, if the database was down as the crawl ended
-        record = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
+        record = store.get_run(run_id) or {}
         if stop_reason == "timeout":
             finish_run(store, run_id, "timeout",
                        f"killed after exceeding max_duration ({site.max_duration}s)")
@@ -270,7 +270,7 @@ class CrawlScheduler:
         elif record.get("status") in (None, "running"):
             last_lines = " | ".join(line.strip() for line in tail if line.strip())[-500:]
             finish_run(store, run_id, "failed", f"crawl process exited with {child.returncode}: {last_lines}")
-        final = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
+        final = store.get_run(run_id) or {}
         logger.info("%s: crawl %s in %.1fs (exit code %s)", site.name, final.get("status"), elapsed,
                     child.returncode)
 
@@ -323,7 +323,7 @@ def follow_scheduler_death(scheduler_pid: int) -> None:
 def _settle_abandoned(store: Store, site: str) -> None:
     """Scheduled runs still marked running while we hold the lease belong to a scheduler
     that died (killed, power cut) before settling them."""
-    for run in store.runs.find({"site": site, "trigger": "schedule", "status": "running"}, {"_id": 1}):
+    for run in store.find_runs(site=site, status="running", trigger="schedule", limit=0):
         finish_run(store, run["_id"], "interrupted", "scheduler stopped unexpectedly during this run")
 
 

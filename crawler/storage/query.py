@@ -1,17 +1,13 @@
-"""Reading stored articles back: filters for ``rasd articles`` and the public JSON shape
-shared by ``articles --format json``, ``article`` and ``export``."""
+"""Reading stored articles back: the query and page of the Store API, look-ups by the forms of
+a URL, and the public JSON shape shared by ``articles --format json``, ``article`` and
+``export``."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from bson import ObjectId
-from bson.errors import InvalidId
-
-from crawler.arabic import normalise
 from crawler.storage.store import Store
 from crawler.urls import canonical_url
 
@@ -21,6 +17,32 @@ PUBLIC_FIELDS = (
     "duplicate_of", "cluster_id",
 )
 _LIST_FIELDS = {"authors", "tags", "read_also"}
+
+
+@dataclass(frozen=True)
+class ArticleQuery:
+    """What ``rasd articles``, ``export`` and ``serve`` ask for. ``search`` is the user's
+    syntax (see :func:`crawler.storage.analyzer.parse_search`); ``since``/``until`` bound the
+    publication time (until excluded); ``sort`` "relevance" applies only to a search."""
+
+    sites: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    search: str | None = None
+    language: str | None = None
+    hide_duplicates: bool = False
+    sort: Literal["relevance", "date"] = "relevance"
+    limit: int = 50          # 0 = no limit
+    offset: int = 0
+
+
+@dataclass
+class ArticlePage:
+    """Stored documents, plus ``score`` and ``snippet`` in each when searched; ``total``:
+    how many match the query in all."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
 
 
 def iso(value: Any) -> Any:
@@ -37,41 +59,20 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     for key in PUBLIC_FIELDS:
         value = doc.get(key)
         out[key] = iso(value) if value is not None else ([] if key in _LIST_FIELDS else None)
+    for key in ("score", "snippet"):
+        if key in doc:
+            out[key] = doc[key]
     return out
 
 
-def article_filter(
-    site: str | None = None, since: datetime | None = None, until: datetime | None = None,
-    search: str | None = None,
-) -> dict[str, Any]:
-    query: dict[str, Any] = {}
-    if site:
-        query["site"] = site
-    if since or until:
-        query["published"] = {k: v for k, v in (("$gte", since), ("$lt", until)) if v}
-    if search:
-        pattern = re.escape(normalise(search))
-        query["$or"] = [{"title_norm": {"$regex": pattern}}, {"body_norm": {"$regex": pattern}},
-                        {"tags_norm": {"$regex": pattern}}]
-    return query
-
-
-def find_articles(store: Store, limit: int = 0, **filters: Any) -> Iterator[dict[str, Any]]:
-    cursor = store.articles.find(article_filter(**filters)).sort([("published", -1), ("_id", -1)])
-    if limit:
-        cursor = cursor.limit(limit)
-    return iter(cursor)
-
-
 def get_article(store: Store, ref: str) -> dict[str, Any] | None:
-    """By id, exact URL, or canonical form of the URL."""
-    if not ref.startswith(("http://", "https://")):
-        try:
-            return store.articles.find_one({"_id": ObjectId(ref)})
-        except InvalidId:
-            return None
-    known = store.known_articles(list(dict.fromkeys([ref, canonical_url(ref)])))
-    return store.articles.find_one({"url": next(iter(known.values()))["url"]}) if known else None
+    """By id, exact URL or alias, or the canonical form of the URL."""
+    found = store.get_article(ref)
+    if found is None and ref.startswith(("http://", "https://")):
+        canonical = canonical_url(ref)
+        if canonical != ref:
+            found = store.get_article(canonical)
+    return found
 
 
 def known_urls(store: Store, urls: list[str]) -> set[str]:
