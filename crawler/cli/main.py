@@ -30,6 +30,7 @@ from crawler.storage.store import (
     default_db_path,
     embedded_write_check,
     is_mongo_uri,
+    legacy_db_path,
     legacy_default_problem,
     mask_secrets,
     resolve_db,
@@ -557,7 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rasd", parents=[global_options(None)],
         description="Rasd (رصد) crawls Arabic news sites into MongoDB or an embedded store.",
-        epilog=f"Default database when neither --db nor RASD_DB is set: {default_db_path()}",
+        epilog=f"Default database when neither --db nor RASD_DB is set: {default_db_path()} "
+               f"(Rasd before 0.2 kept it in the folder {legacy_db_path()}: see `rasd migrate`)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
