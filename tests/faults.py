@@ -116,7 +116,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = 60, what: str = "con
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _read(db: Path, sql: str) -> list[tuple[Any, ...]]:
+def read_rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
     """Rows of the embedded store read with plain sqlite3 (read-only), not the code under test."""
     if not db.is_file():
         return []
@@ -133,7 +133,7 @@ def _read(db: Path, sql: str) -> list[tuple[Any, ...]]:
 
 def stored_urls(db: Path) -> list[str]:
     """Every article URL in the embedded store (one per row, so a duplicate would show up twice)."""
-    return [row[0] for row in _read(db, "SELECT url FROM articles")]
+    return [row[0] for row in read_rows(db, "SELECT url FROM articles")]
 
 
 def stored_docs(db: Path, collection: str = "articles") -> list[dict[str, Any]]:
@@ -142,8 +142,8 @@ def stored_docs(db: Path, collection: str = "articles") -> list[dict[str, Any]]:
     from crawler.storage.sqlite import loads
 
     if collection == "articles":
-        return [{**loads(doc), "url": url} for url, doc in _read(db, "SELECT url, doc FROM articles ORDER BY n")]
-    return [loads(row[0]) for row in _read(db, f"SELECT doc FROM {collection}")]
+        return [{**loads(doc), "url": url} for url, doc in read_rows(db, "SELECT url, doc FROM articles ORDER BY n")]
+    return [loads(row[0]) for row in read_rows(db, f"SELECT doc FROM {collection}")]
 
 
 def spool_lines(spool: Path) -> int:
