@@ -100,3 +100,13 @@ def test_rasd_articles_search_syntax_snippet_and_sort(tmp_path: Path) -> None:
     dated = json.loads(run_rasd("articles", "--db", db, "--search", "القاهرة", "--sort", "date", "--format",
                                 "json", check=True).stdout)
     assert [a["url"].rsplit("/", 1)[1] for a in dated] == ["apart", "minister"]
+
+
+def test_an_edited_article_is_found_by_its_new_words_only(store: Store) -> None:  # noqa: F811
+    url = "https://news.example/edit"
+    store.save_article({"url": url, "site": "ex", "title": "خبر أول", "body": "انعقد المؤتمر في عمان.",
+                        "fingerprint": "v1"})
+    store.save_article({"url": url, "site": "ex", "title": "خبر معدل", "body": "انعقد المؤتمر في الرياض.",
+                        "fingerprint": "v2"})
+    assert found(store, "عمان") == [] and found(store, "أول") == []
+    assert found(store, "الرياض") == found(store, "معدل") == found(store, "المؤتمر") == ["edit"]

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from dataclasses import dataclass
-
-import numpy as np
-from datasketch import MinHash
+from functools import cache
+from typing import Any
 
 _WORD = re.compile(r"\w+")
 
@@ -33,7 +33,15 @@ MIN_SHINGLES = 10    # shorter texts (captions, stubs) are too generic to call d
 BANDS, ROWS = 20, 6
 # Pinned scheme: stored signatures must stay comparable across datasketch upgrades.
 SCHEME = "affine32"
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+
+
+@cache
+def _minhash_class() -> tuple[Any, Any]:
+    """datasketch (with scipy, ~1.4 s to import) is loaded only by a process that computes
+    signatures — a crawl — never by one that only compares or reads them (every command)."""
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,8 @@ def keys(text_norm: str) -> Keys | None:
     grams = shingles(text_norm)
     if len(grams) < MIN_SHINGLES:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme=SCHEME)
+    minhash, permutations = _minhash_class()
+    m = minhash(num_perm=NUM_PERM, seed=SEED, permutations=permutations, scheme=SCHEME)
     m.update_batch([g.encode("utf-8") for g in grams])
     values = m.hashvalues.astype("<u4")
     bands = [
@@ -67,8 +76,9 @@ def keys(text_norm: str) -> Keys | None:
 
 
 def similarity(a: bytes, b: bytes) -> float:
-    """Estimated Jaccard similarity of two stored signatures."""
-    va, vb = np.frombuffer(a, dtype="<u4"), np.frombuffer(b, dtype="<u4")
-    if va.shape != vb.shape:
+    """Estimated Jaccard similarity of two stored signatures (little-endian uint32 values;
+    compared as 4-byte words, without numpy, which a reading command need not import)."""
+    if len(a) != len(b) or not a:
         return 0.0
-    return float(np.count_nonzero(va == vb)) / len(va)
+    va, vb = array("I", a), array("I", b)  # equality of words does not depend on byte order
+    return sum(x == y for x, y in zip(va, vb, strict=True)) / len(va)

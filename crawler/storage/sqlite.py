@@ -79,7 +79,7 @@ CREATE TABLE leases (
     site TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE, owner TEXT, acquired INTEGER, expires INTEGER NOT NULL
 );
 CREATE TABLE site_health (site TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE VIRTUAL TABLE search USING fts5 (title, body, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE search USING fts5 (title, body, content = '', tokenize = 'unicode61 remove_diacritics 0');
 """
 # Index name -> the document fields it serves (Store.index_keys).
 _INDEX_KEYS = {("url",), ("_id",), ("site", "published"), ("published",), ("site", "first_seen"),
@@ -291,12 +291,19 @@ class SqliteStore(Store):
                 doc.get("fingerprint"), doc.get("cluster_id"), doc.get("duplicate_of"), doc.get("version"),
                 doc.get("minhash"), dumps({k: v for k, v in doc.items() if k not in _OUTSIDE_DOC}))
 
-    def _index_text(self, n: int, doc: dict[str, Any], replace: bool = False) -> None:
-        if replace:
-            self.conn.execute("DELETE FROM search WHERE rowid = ?", (n,))
+    @staticmethod
+    def _search_text(doc: dict[str, Any]) -> tuple[str, str]:
         body = "\n".join([*(doc.get("tags") or ()), doc.get("body") or ""])
-        self.conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
-                          (n, analyzer.index_text(doc.get("title") or ""), analyzer.index_text(body)))
+        return analyzer.index_text(doc.get("title") or ""), analyzer.index_text(body)
+
+    def _index_text(self, n: int, doc: dict[str, Any], old: dict[str, Any] | None = None) -> None:
+        """The article's terms in the full-text index. The index keeps no copy of them
+        (contentless: a third less on disk), so replacing them names the old terms, which
+        the stored document gives back."""
+        if old is not None:
+            self.conn.execute("INSERT INTO search (search, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                              (n, *self._search_text(old)))
+        self.conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", (n, *self._search_text(doc)))
 
     def _insert_row(self, doc: dict[str, Any], ignore: bool = False) -> int | None:
         """Insert one whole document; None when ``ignore`` and its URL or id is stored."""
@@ -376,6 +383,7 @@ class SqliteStore(Store):
             n, doc = row[0], self._doc(row, full=True)
             if if_version is not None and doc.get("version") != if_version:
                 return False
+            old = dict(doc)
             doc.update(change.set)
             new_aliases = [a for a in change.aliases if a != doc["url"] and a not in (doc.get("aliases") or [])]
             if new_aliases:
@@ -397,8 +405,8 @@ class SqliteStore(Store):
                 "UPDATE articles SET site = ?, language = ?, published = ?, first_seen = ?, fingerprint = ?, "
                 "cluster_id = ?, duplicate_of = ?, version = ?, minhash = ?, doc = ? WHERE n = ?",
                 (*self._columns(doc), n))
-            if {"title", "body", "tags"} & change.set.keys():
-                self._index_text(n, doc, replace=True)
+            if any(change.set.get(k) != old.get(k) for k in ("title", "body", "tags") if k in change.set):
+                self._index_text(n, doc, old)
             return True
 
     def _reroot(self, cluster_id: str, root_url: str) -> None:

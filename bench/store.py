@@ -1,0 +1,182 @@
+"""What a user feels of the store as it grows: ``python -m bench.store [SIZES…]`` (default
+10k 100k; ``1m`` for a million).
+
+For each size a synthetic corpus (bench.neardup's Zipf-distributed Arabic-letter words, 300
+words a story) is built once with bulk inserts into ``bench/out/store-<size>.sqlite`` and
+kept for the next run. Then, as whole ``rasd`` processes (what a user waits for, start-up
+included): ``articles --limit 20``, ``--search`` of one common word, of two words and of a
+phrase, ``article URL``, each with its wall time and peak RSS; in-process: opening the
+store, the near-duplicate check, ``save_article`` throughput (the whole duplicate policy);
+and bytes on disk per article. Side by side, the litemongo store Rasd used before, at the
+sizes given with ``--litemongo`` (it rebuilds its indexes in every process). Targets are
+printed as met or missed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.neardup import Corpus, document
+from crawler.storage.query import ArticleQuery
+from crawler.storage.store import Store
+
+OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = 300 // 15  # sentences of 15 words
+TARGETS = {"command_s": 0.5, "search_s": 0.3, "rss_mb": 150.0, "help_s": 0.3}
+
+
+def build(size: int) -> Path:
+    """The store of ``size`` synthetic articles, built once (bulk inserts, 5,000 a transaction)."""
+    path = OUT / f"store-{size}.sqlite"
+    if path.exists():
+        return path
+    OUT.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    for leftover in OUT.glob(partial.name + "*"):
+        leftover.unlink()
+    corpus = Corpus()
+    started = time.perf_counter()
+    with Store(str(partial)) as store:
+        for start in range(0, size, 5000):
+            store.import_articles(document(i, corpus.sentences(WORDS)) for i in range(start, min(size, start + 5000)))
+            print(f"\rbuilding {size}: {min(size, start + 5000)}", end="", file=sys.stderr, flush=True)
+    print(f"\rbuilt {size} articles in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    partial.rename(path)
+    return path
+
+
+def whole_process(args: list[str], db: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one ``rasd`` process (best wall of 3)."""
+    best, rss = float("inf"), 0.0
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASD_DB": db}
+    for _ in range(3):
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"rasd {' '.join(args)} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+        best, rss = min(best, wall), max(rss, usage.ru_maxrss / 1024)
+    return round(best, 3), round(rss, 1)
+
+
+def in_process(path: Path, corpus: Corpus) -> dict[str, Any]:
+    started = time.perf_counter()
+    store = Store(str(path))
+    opened = time.perf_counter() - started
+    try:
+        probe_times = []
+        for p in range(50):
+            doc = document(20_000_000 + p, corpus.sentences(WORDS), site="probe")
+            t = time.perf_counter()
+            store.find_near_duplicate(doc)
+            probe_times.append(time.perf_counter() - t)
+        with tempfile.TemporaryDirectory() as tmp, Store(str(Path(tmp) / "w.sqlite")) as fresh:
+            docs = [document(30_000_000 + i, corpus.sentences(WORDS), site="w") for i in range(300)]
+            t = time.perf_counter()
+            for doc in docs:
+                fresh.save_article(doc)
+            fresh_rate = len(docs) / (time.perf_counter() - t)
+        total = store.count_articles(ArticleQuery())
+        first = next(store.iter_articles())
+    finally:
+        store.close()
+    return {"open_ms": round(opened * 1000, 1), "neardup_ms": round(statistics.median(probe_times) * 1000, 2),
+            "save_per_s": round(fresh_rate), "articles": total, "first_url": first["url"],
+            "bytes_per_article": round(path.stat().st_size / max(total, 1))}
+
+
+def measure(size: int, corpus: Corpus) -> dict[str, Any]:
+    path = build(size)
+    figures = in_process(path, corpus)
+    common, other = corpus.vocab[0], corpus.vocab[3]
+    phrase = " ".join(corpus.sentences(1)[0].split()[:2])
+    commands = {
+        "articles --limit 20": ["articles", "--limit", "20"],
+        "search common": ["articles", "--limit", "20", "--search", common],
+        "search two words": ["articles", "--limit", "20", "--search", f"{common} {other}"],
+        "search phrase": ["articles", "--limit", "20", "--search", f'"{phrase}"'],
+        "article URL": ["article", figures["first_url"]],
+    }
+    for name, args in commands.items():
+        figures[name] = whole_process(args, str(path))
+    return figures
+
+
+def litemongo_process(size: int, corpus: Corpus) -> dict[str, Any]:
+    """The old embedded store: one process listing the 20 newest articles, as `rasd articles` did."""
+    import litemongo
+
+    path = OUT / f"litemongo-{size}"
+    if not path.exists():
+        client = litemongo.connect(str(path), tz_aware=True)
+        col = client["rasd"]["articles"]
+        col.create_index([("published", -1)])
+        for start in range(0, size, 5000):
+            col.insert_many([document(i, corpus.sentences(WORDS)) for i in range(start, min(size, start + 5000))])
+        client.close()
+    code = ("import litemongo,sys; c=litemongo.connect(sys.argv[1], tz_aware=True); "
+            "list(c['rasd']['articles'].find({}).sort('published', -1).limit(20))")
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path)])
+    _, _, usage = os.wait4(proc.pid, 0)
+    return {"wall_s": round(time.perf_counter() - started, 2), "rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def help_startup() -> tuple[float, list[str]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    wall, _ = min(whole_process(["--help"], "") for _ in range(1))
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "crawler.cli", "--help"], env=env, cwd=ROOT,
+                          capture_output=True, text=True)
+    rows = []
+    for line in proc.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    top = [f"{us / 1000:.0f} ms {name.strip()}" for us, name in sorted(rows, reverse=True)[:8]]
+    return wall, top
+
+
+def mark(value: float, target: float) -> str:
+    return f"{value} ({'met' if value < target else 'MISSED'} < {target})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.store")
+    parser.add_argument("sizes", nargs="*", default=["10k", "100k"])
+    parser.add_argument("--litemongo", nargs="*", default=["10k"], help="sizes for the old store (default 10k)")
+    args = parser.parse_args(argv)
+
+    def size(text: str) -> int:
+        return int(text.lower().replace("k", "000").replace("m", "000000"))
+
+    corpus = Corpus()
+    wall, top = help_startup()
+    print(f"rasd --help: {mark(wall, TARGETS['help_s'])} s; top imports (cumulative): {'; '.join(top)}")
+    for n in sorted(size(s) for s in args.sizes):
+        f = measure(n, corpus)
+        print(f"\n{n} articles: open {f['open_ms']} ms · near-duplicate check {f['neardup_ms']} ms · "
+              f"save_article {f['save_per_s']}/s · {f['bytes_per_article']} bytes/article on disk")
+        for name in ("articles --limit 20", "search common", "search two words", "search phrase", "article URL"):
+            seconds, rss = f[name]
+            target = TARGETS["search_s"] if name.startswith("search") else TARGETS["command_s"]
+            print(f"  rasd {name:<22} wall {mark(seconds, target)} s · peak RSS {mark(rss, TARGETS['rss_mb'])} MB")
+    for n in sorted(size(s) for s in args.litemongo or []):
+        old = litemongo_process(n, corpus)
+        print(f"\nlitemongo (before): {n} articles: newest 20 in one process: wall {old['wall_s']} s, "
+              f"peak RSS {old['rss_mb']} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
