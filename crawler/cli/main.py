@@ -559,7 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rasd", parents=[global_options(None)],
         description="Rasd (رصد) crawls Arabic news sites into MongoDB or an embedded store.",
         epilog=f"Default database when neither --db nor RASD_DB is set: {default_db_path()} "
-               f"(Rasd before 0.2 kept it in the folder {legacy_db_path()}: see `rasd migrate`)",
+               f"(earlier Rasd versions kept it in the folder {legacy_db_path()}: see `rasd migrate`)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
