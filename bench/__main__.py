@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import crawl, machine, neardup, parsetime, profile, report, scrapybench, site
+from bench import crawl, machine, neardup, parsetime, profile, report, scrapybench, site, startup
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 NEAR_DUP_SIZES = {"full": [1_000, 10_000, 100_000], "quick": [200, 1_000]}
@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         site_dir = workdir / "sites"
         figures["parse"] = parsetime.run(pages, [site_dir])
         say.parse(figures["parse"])
+
+    figures["startup"] = startup.run(3 if args.quick else 7)
+    say.startup(figures["startup"])
 
     figures["near_dup"] = neardup.run(NEAR_DUP_SIZES[mode])
     say.near_dup(figures["near_dup"])

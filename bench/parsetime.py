@@ -1,6 +1,6 @@
 """Parse cost per page: Rasd's offline pipeline stages against trafilatura alone, same pages.
 
-Rasd's side is ``crawler.cli.main.parse_page`` — exactly what ``rasd parse`` runs (decode, parse,
+Rasd's side is ``pipelines.offline.parse_page`` — exactly what ``rasd parse`` runs (decode, parse,
 normalise, dates, read-also). Trafilatura's side is the call a user of trafilatura would make
 for an article with its metadata. Both are timed in thread CPU time, page by page and
 interleaved, so that load from other processes on a shared machine neither inflates the
@@ -21,8 +21,8 @@ from typing import Any
 import trafilatura
 from scrapy.exceptions import DropItem
 
-from crawler.cli.main import parse_page
 from crawler.config import SiteConfig, load_sites, site_dirs
+from pipelines.offline import parse_page
 
 ROOT = Path(__file__).resolve().parents[1]
 # Same convention as tests/conftest.py: ../shared beside the checkout, or RASD_SHARED.

@@ -7,32 +7,43 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from crawler.fetch.blocking import is_blocked_kind
 from crawler.storage.store import mask_secrets
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_SAMPLES = 10
+MAX_BLOCKED_SAMPLES = 5
 
 
 def record_error(stats: Any, kind: str, message: str, level: int = logging.WARNING) -> None:
     """``rasd/errors`` +1, ``rasd/errors/<kind>`` +1, and the message among the first
-    samples. Kinds are short snake_case names (http_404, timeout, not_html, bad_date…)."""
+    samples. Kinds are short snake_case names (http_404, timeout, not_html, bad_date…);
+    kinds that mean the site refused us (http_403, challenge…, :mod:`crawler.fetch.blocking`)
+    also keep their own few samples: the evidence a run record shows for a blocked site."""
     message = mask_secrets(message)
     logger.log(level, "%s: %s", kind, message)
     if stats is None:
         return
     stats.inc_value("rasd/errors")
     stats.inc_value(f"rasd/errors/{kind}")
-    samples = stats.get_value("rasd/error_samples") or []
-    if len(samples) < MAX_ERROR_SAMPLES:
-        stats.set_value("rasd/error_samples", [*samples, f"{kind}: {message}"])
+    _sample(stats, "rasd/error_samples", f"{kind}: {message}", MAX_ERROR_SAMPLES)
+    if is_blocked_kind(kind):
+        _sample(stats, "rasd/blocked_samples", f"{kind}: {message}", MAX_BLOCKED_SAMPLES)
+
+
+def _sample(stats: Any, key: str, text: str, limit: int) -> None:
+    samples = stats.get_value(key) or []
+    if len(samples) < limit:
+        stats.set_value(key, [*samples, text])
 
 
 class CrawlErrors:
     """Turns what Scrapy only logs into counted errors: an exception in a spider callback or
     a pipeline stage (a *crash*: the page is skipped, the crawl goes on, and
-    ``rasd/crashes`` makes it visible), and redirect loops, which Scrapy's duplicate filter
-    ends silently."""
+    ``rasd/crashes`` makes it visible). Redirect loops fail their request
+    (crawler.fetch.identity); a redirect the duplicate filter drops leads to a page this
+    crawl requested already, which is counted, not an error."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -60,5 +71,4 @@ class CrawlErrors:
 
     def request_dropped(self, request: Any, spider: Any) -> None:
         if request.meta.get("redirect_times"):
-            chain = " -> ".join([*request.meta.get("redirect_urls", [])[-3:], request.url])
-            record_error(self.crawler.stats, "redirect_loop", chain)
+            self.crawler.stats.inc_value("rasd/redirects_to_requested")

@@ -37,7 +37,16 @@ ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
 EXTENSIONS = {"crawler.cli.progress.Progress": 500, "crawler.ops.runs.RunRecorder": 510,
               "crawler.errors.CrawlErrors": 520}
 # Before Scrapy's RobotsTxtMiddleware (100): applies a site's explicit robots.txt opt-out.
-DOWNLOADER_MIDDLEWARES = {"crawler.fetch.robots.SiteRobotsPolicy": 90}
+# Scrapy's redirect middlewares replaced, at their places, by ones that keep a request's
+# page identity (crawler.fetch.identity), which is also what duplicate requests are told by.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.fetch.robots.SiteRobotsPolicy": 90,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.fetch.identity.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.fetch.identity.RedirectMiddleware": 600,
+}
+REQUEST_FINGERPRINTER_CLASS = "crawler.fetch.identity.CanonicalFingerprinter"
 
 # Rasd's own settings (the CLI fills them from flags and environment variables).
 RASD_DB = None            # MongoDB URI or embedded-store path; None = RASD_DB env or default

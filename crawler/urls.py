@@ -2,13 +2,15 @@
 
 Article URLs, links found on pages and read-also targets all pass through
 :func:`canonical_url` so that dedup, incremental crawling and read-also resolution agree.
+The canonical form is an identity, not an address: requests go to :func:`request_url`,
+the URL as the site wrote it, since servers may answer only their own spelling.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 _TRACKING = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|ocid|mc_cid|mc_eid|yclid|igshid"
@@ -53,6 +55,23 @@ def canonical_url(url: str, base: str | None = None, origin: str | None = None) 
         if not (_TRACKING.match(k) or (_AMP_SWITCH.match(k) and v.lower() in ("", "1", "true", "amp")))
     ]
     return urlunsplit((scheme, host, path, urlencode(sorted(query), doseq=True), ""))
+
+
+def request_url(url: str) -> str:
+    """The URL to ask the server for: exactly as the site wrote it (percent-escapes in its
+    case, query parameters in its order), less what must never be fetched — the fragment
+    and known tracking parameters.
+
+    WordPress, for one, writes Arabic permalinks with lower-case escapes and redirects any
+    other spelling to its own; a crawler that requests its canonical spelling instead
+    makes the server redirect every page.
+    """
+    parts = urlsplit(url.strip())
+    query = "&".join(
+        pair for pair in parts.query.split("&")
+        if not _TRACKING.match(unquote_plus(pair.split("=", 1)[0]))
+    )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def _port(scheme: str, port: int | None) -> int | None:

@@ -1,7 +1,8 @@
 """Stage 4 — read-also: canonical, deduplicated links, never back to the article itself.
 
 Links to the same site are announced with the ``read_also_found`` signal so the spider
-can crawl them (depth-limited); the stage itself never schedules requests.
+can crawl them (depth-limited), spelt as the page wrote them since that is what the site
+serves; the stage itself never schedules requests.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class ReadAlsoPipeline(Stage):
                *(self.canonical(item, u) for u in item.get("aliases") or ())}
         if item.get("final_url"):
             own.add(self.canonical(item, item["final_url"]))
-        links, seen = [], set(own)
+        links, linked, seen = [], [], set(own)
         for link in item.get("read_also") or []:
             if not is_valid_url(link["url"]):
                 continue
@@ -28,8 +29,9 @@ class ReadAlsoPipeline(Stage):
                 continue
             seen.add(url)
             links.append({**link, "url": url})
+            linked.append(link)
         item["read_also"] = links
         self.inc("read_also_links", len(links))
         if links and self.crawler is not None:
-            self.crawler.signals.send_catch_log(read_also_found, item=item, links=links)
+            self.crawler.signals.send_catch_log(read_also_found, item=item, links=linked)
         return item

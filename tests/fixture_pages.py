@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.cli.main import parse_page
+from pipelines.offline import parse_page
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 # Relative dates on the pages ("منذ ساعتين") count back from this fetch time.

@@ -268,7 +268,10 @@ class SiteServer:
                     server.hits[key] = server.hits.get(key, 0) + 1
                 # render may add a 4th element: extra headers, which override the defaults
                 # (a lying Content-Length, Content-Encoding, Location, Connection: close).
-                status, ctype, body, *extra = server.site.render(self.path)
+                # A site that answers by who asks (user agent…) has render_request instead.
+                by_request = getattr(server.site, "render_request", None)
+                status, ctype, body, *extra = (by_request(self.path, self.headers) if by_request
+                                               else server.site.render(self.path))
                 headers = {"Content-Type": ctype, **(extra[0] if extra else {})}
                 data = body.encode("utf-8") if isinstance(body, str) else body
                 etag = f'"{hashlib.sha1(data).hexdigest()[:16]}"'

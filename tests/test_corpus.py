@@ -21,8 +21,8 @@ from lxml import html as lxml_html
 
 from bench.extraction import tp_fp_fn
 from crawler.arabic import normalise
-from crawler.cli.main import parse_page
 from crawler.config import SiteConfig
+from pipelines.offline import parse_page
 from tests.conftest import shared_path
 
 CORPUS = ("corpus", "arabic")

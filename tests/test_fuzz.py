@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.exceptions import DropItem
 
-from crawler.cli.main import parse_page
 from crawler.dates import parse_date
 from crawler.fetch.discovery import parse_feed, parse_sitemap
 from crawler.fetch.encoding import decode_page, looks_binary
+from pipelines.offline import parse_page
 from tests.conftest import SHARED
 from tests.localsite import NewsSite
 

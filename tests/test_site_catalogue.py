@@ -3,6 +3,8 @@ recognise the site's article URLs (and not its section pages)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from crawler.config import BUILTIN_SITES_DIR, load_sites
@@ -78,3 +80,41 @@ def test_article_patterns(name: str) -> None:
         assert site.owns(url)
         assert site.is_article_url(url), url
     assert not site.is_article_url(section)
+
+
+# The sites whose entry points issue 15 found doubtful against public evidence.
+DOUBTFUL = ("albayan", "alkhaleej", "skynewsarabia", "aljazeera", "alarabiya", "akhbarelyom", "elwatannews",
+            "almadenahnews", "beirutobserver", "assabah")
+
+
+def provenance(text: str, url: str) -> str:
+    """The config comment about one entry point: its line and the indented lines under it."""
+    lines = text.splitlines()
+    named = re.compile(re.escape(url) + r"(\s|$)")
+    at = next((i for i, line in enumerate(lines) if line.startswith("#") and named.search(line)), None)
+    if at is None:
+        return ""
+    said = [lines[at]]
+    for line in lines[at + 1:]:
+        if not line.startswith("#     "):
+            break
+        said.append(line)
+    return " ".join(said)
+
+
+@pytest.mark.parametrize("name", DOUBTFUL)
+def test_doubtful_sites_have_fallbacks_and_say_where_each_came_from(name: str) -> None:
+    site = SITES[name]
+    text = site.path.read_text(encoding="utf-8")
+    # One dead URL does not empty the site: another entry point, and a listing page among them.
+    assert len(site.entry_points) >= 2 and site.start_urls
+    for url in site.entry_points:
+        said = provenance(text, url)
+        assert "seen in" in said or "unverified" in said, f"{name}: no provenance for {url}"
+
+
+@pytest.mark.parametrize("name", sorted(SITES))
+def test_every_site_says_when_it_was_last_seen_working(name: str) -> None:
+    text = SITES[name].path.read_text(encoding="utf-8")
+    assert "# Last seen working:" in text
+    assert f"rasd sites --check {name}" in text

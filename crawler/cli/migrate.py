@@ -5,31 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
+from crawler.cli.common import EXIT_OK
+from crawler.storage.migrate import copy_store, foreign_data, open_source
 from crawler.storage.store import Store, StoreError, mask_secrets, resolve_db
 
-EXIT_OK, EXIT_REFUSED = 0, 1
+EXIT_REFUSED = 1
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "migrate", parents=[common],
-        help="copy articles, versions, runs and site health from one store into another",
-        description="Copies everything missing at the destination; run it again after an "
-                    "interruption to resume (nothing is copied twice). The source is never changed.")
-    p.add_argument("--from", dest="source", required=True, metavar="URI_OR_PATH",
-                   help="old litemongo store folder, embedded store file or MongoDB URI")
-    p.add_argument("--to", dest="dest", default=None, metavar="URI_OR_PATH",
-                   help="embedded store file or MongoDB URI (default: --db / RASD_DB / the default store)")
-    p.add_argument("--merge", action="store_true",
-                   help="add to a destination that already holds other articles")
-    p.set_defaults(func=cmd_migrate)
-
-
-def cmd_migrate(args: argparse.Namespace) -> int:
-    from crawler.storage.migrate import copy_store, foreign_data, open_source
-
+def run(args: argparse.Namespace) -> int:
     dest_uri = resolve_db(args.dest or args.db)
     if resolve_db(args.source) == dest_uri:
         raise StoreError("--from and --to name the same store")

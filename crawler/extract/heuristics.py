@@ -1,9 +1,10 @@
 """Layer 4: what a reader sees on an Arabic news page, when no metadata says it.
 
 Headline in <h1>; labelled lines such as "تاريخ النشر:", "المصدر:", "كلمات دلالية:";
-machine-readable dates in microdata/RDFa/<time>; bylines starting with كتب/بقلم; the date
-line printed just under the headline ("تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً");
-the section from the breadcrumb trail.
+machine-readable dates in microdata/RDFa/<time> (hAtom's class="updated" for the
+modification); bylines starting with كتب/بقلم; the date line printed just under the
+headline ("تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً"); the section from the
+breadcrumb trail.
 
 One pass over the tree; only a few characters of each node are read unless its start
 looks like a label, so the cost stays linear in the page size.
@@ -131,7 +132,7 @@ def extract(tree: etree._Element, page: Scan | None = None) -> dict[str, Any]:
             first = first if first is not None else h1
     for node in _DATE_NODES(tree):
         prop = (node.get("itemprop") or node.get("property") or "").lower()
-        field = _PROP_FIELD.get(prop) or ("published" if node.tag == "time" else None)
+        field = _PROP_FIELD.get(prop) or (_time_field(node) if node.tag == "time" else None)
         if field and f"{field}_machine" not in out and (value := _attr_date(node)):
             out[f"{field}_machine"] = value
         if prop == "author" and "authors" not in out and (name := node_text(node)) and len(name) <= 60:
@@ -196,6 +197,14 @@ def extract(tree: etree._Element, page: Scan | None = None) -> dict[str, Any]:
     if out["headlines"]:
         out["title"] = out["headlines"][0]
     return out
+
+
+def _time_field(node: etree._Element) -> str:
+    """Which date a <time datetime> gives: WordPress and other hAtom themes print the
+    modification time as <time class="updated"> beside <time class="entry-date published">
+    (both classes on one element: never modified); any other <time> is the publication."""
+    classes = set((node.get("class") or "").lower().split())
+    return "modified" if "updated" in classes and "published" not in classes else "published"
 
 
 def _first_field(value: str) -> str:

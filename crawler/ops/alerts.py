@@ -1,7 +1,10 @@
-"""Alerts: a JSON POST to RASD_ALERT_WEBHOOK when a site turns failing or recovers.
+"""Alerts: a JSON POST to RASD_ALERT_WEBHOOK when a site turns failing or blocked, or
+recovers.
 
 Once per transition, not once per run: each site's last known state is kept in
-``site_health``, and only a change into or out of ``failing`` makes an alert. An alert that
+``site_health``, and only a change into ``failing`` or ``blocked`` (or between them, or out
+of them) makes an alert; the event says which, so a refusal (another network, rendering, a
+slower rate) is not mistaken for a broken config. An alert that
 could not be delivered stays pending on that document and is retried after the next run.
 """
 
@@ -19,13 +22,14 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from crawler import __version__
 from crawler.config import SiteConfig
-from crawler.ops.health import FAILING, SiteHealth, site_health
+from crawler.ops.health import BLOCKED, FAILING, SiteHealth, site_health
 from crawler.storage.store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 
 WEBHOOK_ENV = "RASD_ALERT_WEBHOOK"
 TIMEOUT = 10.0
+ALERT_STATES = (FAILING, BLOCKED)
 
 
 def redact_url(url: str) -> str:
@@ -59,12 +63,13 @@ def post(url: str, payload: dict[str, Any]) -> bool:
 
 def payload(event: str, site: SiteConfig, health: SiteHealth, previous: str | None) -> dict[str, Any]:
     return {
-        "event": event,  # "failing" | "recovered"
+        "event": event,  # "failing" | "blocked" | "recovered"
         "site": site.name,
         "title": site.title,
         "state": health.state,
         "previous_state": previous,
         "reason": health.reason,
+        "advice": health.advice,
         "at": utcnow().isoformat().replace("+00:00", "Z"),
         "host": socket.gethostname(),
         "health": health.public(),
@@ -80,9 +85,9 @@ def record_health(store: Store, site: SiteConfig, webhook: str | None = None) ->
     previous_doc = store.get_site_health(site.name) or {}
     previous = previous_doc.get("state")
     event = None
-    if health.state == FAILING and previous != FAILING:
-        event = "failing"
-    elif previous == FAILING and health.state != FAILING:
+    if health.state in ALERT_STATES and previous != health.state:
+        event = health.state
+    elif previous in ALERT_STATES and health.state not in ALERT_STATES:
         event = "recovered"
     update: dict[str, Any] = {"state": health.state, "reason": health.reason, "checked": utcnow()}
     if health.state != previous:

@@ -1,4 +1,7 @@
-"""Site health from the run records: healthy, degraded or failing, with the reason in words.
+"""Site health from the run records: healthy, degraded, blocked or failing, with the reason
+in words. *Blocked* (the site refused us: 401/403/429, a bot challenge, a feed emptied for
+bots) is told apart from *failing* (gone, moved, selectors broken) because the cure differs:
+another network, rendering or a slower rate rather than a config fix.
 
 The point is to notice what every news scraper's users complain about: a site that silently
 stops yielding articles (a redesign broke the selectors, the site blocks us, the feed moved).
@@ -10,7 +13,7 @@ Used by ``rasd status``, ``rasd sites`` and the scheduler's alerts.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +22,7 @@ from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen
 from crawler.storage.query import iso
 from crawler.storage.store import Store, utcnow
 
-HEALTHY, DEGRADED, FAILING = "healthy", "degraded", "failing"
+HEALTHY, DEGRADED, BLOCKED, FAILING = "healthy", "degraded", "blocked", "failing"
 FAILING_AFTER = 3         # failed runs, or runs without a single article, in a row
 PARSE_FAILURE_LIMIT = 0.2  # share of fetched pages without title or body
 RECENT_RUNS = 20
@@ -39,6 +42,8 @@ class SiteHealth:
     zero_article_runs: int = 0
     articles_24h: int = 0
     parse_failure_rate: float | None = None
+    blocked: list[str] = field(default_factory=list)  # evidence of the latest refusals
+    advice: str | None = None                          # what to try about them
 
     def public(self) -> dict[str, Any]:
         return {k: iso(v) for k, v in asdict(self).items()}
@@ -103,6 +108,9 @@ def assess(site: SiteConfig, runs: list[dict[str, Any]], articles_24h: int,
         failed = sum(max((r.get("parse_failures") or {}).get(f, 0) for f in ("title", "body")) for r in ok_runs)
         health.parse_failure_rate = round(failed / fetched, 3)
 
+    latest = finished[0] if finished else {}
+    if latest.get("blocked"):
+        health.blocked, health.advice = list(latest["blocked"]), latest.get("blocked_advice")
     health.state, health.reason = _verdict(site, health, finished, now, newest_article)
     return health
 
@@ -112,6 +120,12 @@ def _verdict(site: SiteConfig, h: SiteHealth, finished: list[dict[str, Any]],
     if not finished and newest_article is None:
         return DEGRADED, "never crawled" if h.last_run is None else "first crawl not finished yet"
     last = finished[0] if finished else {}
+    if last.get("status") == "blocked":
+        blocked_runs = next((i for i, r in enumerate(finished) if r.get("status") != "blocked"), len(finished))
+        plural = "s" if blocked_runs > 1 else ""
+        evidence = h.blocked[0] if h.blocked else _failure_words(last)
+        return BLOCKED, (f"last {blocked_runs} run{plural} refused by the site ({evidence})"
+                         + (f"; {h.advice}" if h.advice else ""))
     if h.consecutive_failures >= FAILING_AFTER:
         return FAILING, f"last {h.consecutive_failures} runs failed: {_failure_words(last)}"
     if h.zero_article_runs >= FAILING_AFTER:
@@ -122,6 +136,9 @@ def _verdict(site: SiteConfig, h: SiteHealth, finished: list[dict[str, Any]],
     if h.zero_article_runs:
         plural = "s" if h.zero_article_runs > 1 else ""
         return DEGRADED, f"last {h.zero_article_runs} run{plural} found no articles"
+    if h.blocked:
+        return DEGRADED, (f"some requests refused ({h.blocked[0]})"
+                          + (f"; {h.advice}" if h.advice else ""))
     if h.parse_failure_rate is not None and h.parse_failure_rate > PARSE_FAILURE_LIMIT:
         return DEGRADED, f"{h.parse_failure_rate:.0%} of fetched pages had no title or body (selectors outdated?)"
     stale_after = STALE_PERIODS * schedule_period(site) + site.max_duration

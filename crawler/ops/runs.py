@@ -16,22 +16,26 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from bson import ObjectId
-from scrapy import signals
-from scrapy.crawler import Crawler
-from scrapy.http import Request, Response
 
+from crawler.fetch.blocking import advice_for, is_blocked_kind
 from crawler.storage.query import iso
 from crawler.storage.spool import RUN, Spool, spool_dir
 from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
 
+if TYPE_CHECKING:  # Scrapy only when a crawl records its run, not for `rasd runs`/`status`
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
 logger = logging.getLogger(__name__)
 
 # "degraded": the site crawled fine but the database was unavailable for part of the run
-# (articles went through the spool, crawler.storage.failover).
-FINISHED_STATUSES = ("ok", "degraded", "failed", "timeout", "interrupted")
+# (articles went through the spool, crawler.storage.failover). "blocked": the site refused
+# us (401/403/429, a bot challenge, a feed emptied for bots) and nothing was read — unlike
+# "failed", the site may well be there (crawler.fetch.blocking).
+FINISHED_STATUSES = ("ok", "degraded", "failed", "blocked", "timeout", "interrupted")
 SITE_OK_STATUSES = ("ok", "degraded")  # what a run says about the site itself
 RUN_COLUMNS = ("started", "site", "trigger", "status", "duration", "requests", "new", "updated",
                "unchanged", "duplicate", "errors")
@@ -108,6 +112,9 @@ def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
         "errors": prefixed("rasd/errors/"),
         "error_count": stats.get("rasd/errors", 0),
         "error_samples": [mask_secrets(str(s)) for s in stats.get("rasd/error_samples") or []],
+        # Evidence that the site refused us, and what to try (crawler.fetch.blocking).
+        "blocked": [mask_secrets(str(s)) for s in stats.get("rasd/blocked_samples") or []],
+        "blocked_advice": advice_for(prefixed("rasd/errors/")) or None,
         "log_errors": stats.get("log_count/ERROR", 0),
         "spooled": stats.get("rasd/spooled", 0),
         "replayed": stats.get("rasd/replayed", 0),
@@ -121,6 +128,15 @@ def articles_seen(run: dict[str, Any]) -> int:
     or answered 304)."""
     skipped = (run.get("discovered") or {}).get("known", 0) + run.get("not_modified", 0)
     return sum((run.get("articles") or {}).values()) + (run.get("spooled") or 0) + skipped
+
+
+def blocked_status(status: str, fields: dict[str, Any]) -> str:
+    """``blocked`` for a run that read nothing because the site refused us; a run that read
+    articles despite some refusals keeps its status (the evidence stays in ``blocked``)."""
+    refused = any(is_blocked_kind(k) for k in fields.get("errors") or {})
+    if status in ("ok", "failed") and refused and not articles_seen(fields):
+        return "blocked"
+    return status
 
 
 def public_run(doc: dict[str, Any]) -> dict[str, Any]:
@@ -157,6 +173,8 @@ class RunRecorder:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        from scrapy import signals
+
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)
@@ -215,10 +233,11 @@ class RunRecorder:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
-        status = run_status(reason, self.content_responses)
+        fields = stats_fields(stats)
+        status = blocked_status(run_status(reason, self.content_responses), fields)
         finished = utcnow()
         fields = {
-            **stats_fields(stats),
+            **fields,
             "status": "degraded" if status == "ok" and stats.get("rasd/degraded") else status,
             "finish_reason": reason,
             "finished": finished,

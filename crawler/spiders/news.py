@@ -32,14 +32,16 @@ from twisted.web.client import ResponseFailed
 
 from crawler.config import ConfigError, SiteConfig
 from crawler.errors import record_error
+from crawler.fetch.blocking import BROWSER_HEADERS, blocked_response
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
 from crawler.fetch.discovery import Entry, parse_feed, parse_sitemap
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
+from crawler.fetch.identity import fetch_url, identity_meta, request_key
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
 from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
-from crawler.urls import is_valid_url, join_url
+from crawler.urls import is_valid_url, join_url, request_url
 from pipelines.base import sites_for
 
 logger = logging.getLogger(__name__)
@@ -129,13 +131,45 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery ---------------------------------------------------------------------
 
+    def refused(self, response: Response) -> bool:
+        """A bot challenge served in place of the page (often with HTTP 200): recorded as
+        a ``challenge`` error, not parsed."""
+        blocked = blocked_response(response)
+        if blocked:
+            self.record_error(blocked[0], f"{response.url}: {blocked[1]}")
+        return blocked is not None
+
     def parse_feed(self, response: Response) -> Any:
+        if self.refused(response):
+            return
         entries = parse_feed(response.body)
         if not entries:
-            self.record_error("feed", f"no entries in feed {response.url}")
+            # Empty for us, or for bots only? One request as a browser would make tells.
+            yield self.browser_probe(response)
         yield from self.article_requests(entries, response.url)
 
+    def browser_probe(self, response: Response) -> scrapy.Request:
+        """The empty feed again with a browser's headers; only to diagnose, its entries are
+        never crawled (the site chose not to serve them to us)."""
+        return scrapy.Request(response.url, callback=self.probe_feed, errback=self.probe_failed,
+                              headers=BROWSER_HEADERS, dont_filter=True,
+                              meta={"rasd_probe_of": response.url})
+
+    def probe_feed(self, response: Response) -> None:
+        entries = [] if blocked_response(response) else parse_feed(response.body)
+        if entries:
+            self.record_error("bot_filtered_feed",
+                              f"feed {response.url} is empty for Rasd's user agent but has "
+                              f"{len(entries)} entries for a browser's")
+        else:
+            self.record_error("feed", f"no entries in feed {response.url}")
+
+    def probe_failed(self, failure: Failure) -> None:
+        self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]
+
     def parse_sitemap(self, response: Response) -> Any:
+        if self.refused(response):
+            return
         sitemap = parse_sitemap(response.body)
         if not sitemap.entries and not sitemap.children:
             self.record_error("sitemap", f"no URLs in sitemap {response.url}")
@@ -148,7 +182,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def parse_listing(self, response: Response) -> Any:
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) or self.refused(response):
             return
         depth = response.meta.get("listing_depth", 0)
         articles = []
@@ -160,9 +194,9 @@ class NewsSpider(scrapy.Spider):
                 continue
             if self.site.is_follow_url(url):
                 if depth < MAX_LISTING_DEPTH:
-                    yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": depth + 1})
+                    yield self.page_request(link.url, self.parse_listing, "listing", {"listing_depth": depth + 1})
             elif self.site.is_article_url(url):
-                articles.append(Entry(url))
+                articles.append(Entry(link.url))
         yield from self.article_requests(articles, response.url)
 
     def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
@@ -199,8 +233,8 @@ class NewsSpider(scrapy.Spider):
             return
         if self.site.max_pages and self.requested >= self.site.max_pages:
             return
-        url = owner.canonical(url)
-        stored = self.looked_up[url] if url in self.looked_up else self.known([url]).get(url)
+        key = owner.canonical(url)
+        stored = self.looked_up[key] if key in self.looked_up else self.known([key]).get(key)
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
         self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
@@ -212,12 +246,13 @@ class NewsSpider(scrapy.Spider):
             meta["handle_httpstatus_list"] = [304]
         if owner is not self.site:
             meta.update(rasd_site=owner.name, allow_offsite=True)
-        yield self.page_request(url, self.parse_article, "article", meta, headers=what.headers or None)
+        yield self.page_request(fetch_url(owner, key, url, stored), self.parse_article, "article", meta,
+                                headers=what.headers or None)
 
-    def _owner(self, response: Response) -> SiteConfig:
-        """The configured site an article response belongs to (another one for a read-also
-        link that led there)."""
-        name = response.meta.get("rasd_site")
+    def _owner(self, meta: dict[str, Any]) -> SiteConfig:
+        """The configured site a request belongs to (another one for a read-also link that
+        led there)."""
+        name = meta.get("rasd_site")
         if name and name != self.site.name:
             return sites_for(self.crawler).get(name, self.site)
         return self.site
@@ -225,8 +260,11 @@ class NewsSpider(scrapy.Spider):
     def page_request(
         self, url: str, callback: Any, kind: str, meta: dict[str, Any], **kwargs: Any
     ) -> scrapy.Request:
-        """A listing or article request: through the browser when the site renders, plain
+        """A listing or article request for ``url`` as the site spelt it, naming the page it
+        is for (crawler.fetch.identity): through the browser when the site renders, plain
         HTTP otherwise. Feeds and sitemaps never come here — discovery needs no browser."""
+        url = request_url(url)
+        meta = {**identity_meta(self._owner(meta), url), **meta}
         if self.site.renders(kind):
             meta = {**meta, **render_meta(self.site, kind)}
         kwargs.setdefault("errback", self.on_error)
@@ -256,6 +294,8 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             self.crawler.stats.inc_value("rasd/not_modified")
             return
+        if self.refused(response):
+            return
         self.crawler.stats.inc_value("rasd/pages_fetched")
         body = response.body
         if not body.strip():
@@ -267,7 +307,7 @@ class NewsSpider(scrapy.Spider):
             return
         encoding, text = decode_page(body, ctype)
         yield RawPage(
-            url=self._owner(response).canonical(response.request.url),
+            url=request_key(response.request),
             final_url=response.url,
             status=response.status,
             html=text,
@@ -285,8 +325,14 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
+        url = request.url if request else "?"
+        # A refusal is named by what refused us (a challenge page rather than its 403).
+        blocked = blocked_response(failure.value.response) if failure.check(HttpError) else None
+        if blocked:
+            self.record_error(blocked[0], f"{url}: {blocked[1]}")
+            return
         kind = render_error_kind(failure) or failure_kind(failure)
-        self.record_error(kind, f"{request.url if request else '?'}: {failure.getErrorMessage()}")
+        self.record_error(kind, f"{url}: {failure.getErrorMessage()}")
 
     def record_error(self, kind: str, message: str, level: int = logging.WARNING) -> None:
         record_error(self.crawler.stats, kind, message, level)

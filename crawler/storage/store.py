@@ -10,7 +10,6 @@ touches a collection, a cursor or SQL. The duplicate and versioning policy of
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sqlite3
 import threading
@@ -23,15 +22,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bson.errors import BSONError
-from platformdirs import user_data_path
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
 from crawler.storage import neardup
+from crawler.storage.paths import (  # noqa: F401 - part of this module's interface
+    DB_NAME,
+    default_db_path,
+    is_litemongo_store,
+    legacy_db_path,
+    resolve_db,
+)
 
 if TYPE_CHECKING:
     from crawler.storage.query import ArticlePage, ArticleQuery
 
-DB_NAME = "rasd"
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
 # user:password@ in any URL. The password runs to the last '@' of the URL, so an unescaped
 # '@' or '/' inside it is masked too (at worst more than the password is hidden).
@@ -92,39 +96,6 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, StoreUnavailable | PyMongoError | sqlite3.Error | OSError)
 
 
-def default_db_path() -> Path:
-    return user_data_path("rasd", appauthor=False) / "rasd.sqlite"
-
-
-def legacy_db_path() -> Path:
-    """Where Rasd before the SQLite store kept its embedded (litemongo) store by default."""
-    return user_data_path("rasd", appauthor=False) / "rasd.db"
-
-
-def is_litemongo_store(path: str | os.PathLike[str]) -> bool:
-    """An embedded store of the old format: litemongo keeps a folder ``<path>/rasd/``."""
-    return (Path(path).expanduser() / DB_NAME / "articles").is_file()
-
-
-def legacy_default_problem(uri: str | None) -> str | None:
-    """What a user must run when the default store is still the old (litemongo) one and the
-    new one does not exist yet; None otherwise. Nothing is moved or deleted for them."""
-    if resolve_db(uri) != str(default_db_path()) or default_db_path().exists():
-        return None
-    legacy = legacy_db_path()
-    if not is_litemongo_store(legacy):
-        return None
-    return (f"your articles are in {legacy}, an embedded store of an earlier Rasd version (litemongo). "
-            f"Copy them into the new default store with:\n  pip install 'rasd[migrate-litemongo]'\n"
-            f"  rasd migrate --from {legacy}\nthe old store is left as it is (delete it yourself once "
-            "you are satisfied)")
-
-
-def resolve_db(uri: str | None = None) -> str:
-    """Explicit value, else RASD_DB, else the default embedded file."""
-    return uri or os.environ.get("RASD_DB") or str(default_db_path())
-
-
 def is_mongo_uri(uri: str) -> bool:
     return uri.startswith(_MONGO_SCHEMES)
 
@@ -181,7 +152,7 @@ VERSIONED_FIELDS = ("title", "body", "published", "modified")
 _VERSION_SNAPSHOT = (*VERSIONED_FIELDS, "fingerprint", "fetched_at", "version")
 # Read by the spider to decide whether (and how) to refetch a known article.
 KNOWN_FIELDS = ("_id", "url", "aliases", "published", "modified", "first_seen", "last_seen", "fetched_at",
-                "headers", "version")
+                "headers", "version", "final_url")
 MAX_CANDIDATES = 50
 # Set when an article is first stored and kept through refetches.
 _IDENTITY = ("_id", "url", "aliases", "first_seen", "last_seen", "duplicate_of", "cluster_id", "version",

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from crawler.cli.main import parse_page
 from crawler.config import load_sites
+from pipelines.offline import parse_page
 from tests.conftest import shared_path
 
 EXPECTED = sorted((Path(__file__).parent / "expected").glob("*.json"))

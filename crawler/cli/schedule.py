@@ -1,0 +1,34 @@
+"""``rasd schedule``: crawl every site on its schedule until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, chosen_sites, open_store
+
+
+def run(args: argparse.Namespace) -> int:
+    from crawler.ops.logs import setup_logging
+    from crawler.ops.scheduler import CrawlScheduler, Options, describe, plan
+    from crawler.storage.store import Store, resolve_db
+
+    sites = chosen_sites(args)
+    if not sites:
+        raise CliError("no sites configured (see `rasd sites`)", EXIT_CONFIG)
+    if args.max_parallel is not None and args.max_parallel < 1:
+        raise CliError("--max-parallel must be at least 1", EXIT_USAGE)
+    db = resolve_db(args.db)
+    if args.dry_run:
+        with Store(db) as store:
+            print("\n".join(describe(plan(store, sites))))
+        return EXIT_OK
+    open_store(args).close()
+    log_file = setup_logging(args.log_file, args.verbose)
+    print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
+    options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
+                      settings=args.set or [], verbose=args.verbose, spool=args.spool)
+    # Each crawl is a process of its own, on both backends (the embedded store's writers
+    # queue for its write lock, one short transaction per article).
+    options.max_parallel = args.max_parallel or options.max_parallel
+    return CrawlScheduler(sites, options).serve()

@@ -1,0 +1,116 @@
+"""``rasd sites``: configured sites with their health, one site's details, or a live check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crawler.cli.common import EXIT_OK, check_known, load_sites, table
+
+if TYPE_CHECKING:
+    from crawler.config import SiteConfig
+
+
+def run(args: argparse.Namespace) -> int:
+    sites = load_sites(args)
+    if args.check:  # a live check loads Scrapy: only then
+        from crawler.cli.sitecheck import run_cli
+
+        return run_cli(args, sites)
+    check_known(args.names, sites)
+    chosen = [sites[n] for n in args.names] if args.names else list(sites.values())
+    health = _health(args, chosen)
+    if args.format == "json":
+        print(json.dumps([_site_json(s, health.get(s.name)) for s in chosen], ensure_ascii=False, indent=2))
+    elif args.names:
+        for site in chosen:
+            _print_site_details(site, health.get(site.name))
+            print()
+    else:
+        rows = [[s.name, s.title, s.schedule, "yes" if s.render else "no", _entry_kinds(s),
+                 _health_words(health.get(s.name))]
+                for s in chosen]
+        print(table(rows, ["name", "title", "schedule", "render", "entry points", "health"]))
+        print(f"\n{len(chosen)} sites · entry points of one site: rasd sites NAME · "
+              "try one: rasd sites --check NAME")
+    if args.format != "json" and any(s.render for s in chosen):
+        _print_browser()
+    return EXIT_OK
+
+
+def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, Any]:
+    """Health per site from the database, when there is one; listing sites never creates it."""
+    from crawler.ops.health import site_health
+    from crawler.storage.store import Store, StoreError, is_mongo_uri, resolve_db
+
+    uri = resolve_db(args.db)
+    if not is_mongo_uri(uri) and not Path(uri).expanduser().exists():
+        return {}
+    try:
+        with Store(uri) as store:
+            return {s.name: site_health(store, s) for s in sites}
+    except StoreError as exc:
+        print(f"rasd: health unavailable: {exc}", file=sys.stderr)
+        return {}
+
+
+def _health_words(health: Any) -> str:
+    if health is None:
+        return "unknown (no database yet)"
+    return f"{health.state}: {health.reason}, {health.articles_24h} articles in 24h"
+
+
+def _entry_kinds(site: SiteConfig) -> str:
+    counts = (("feed", len(site.feeds)), ("sitemap", len(site.sitemaps)), ("listing", len(site.start_urls)))
+    return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts if n)
+
+
+def _site_json(site: SiteConfig, health: Any) -> dict[str, Any]:
+    from crawler.storage.query import iso
+
+    return {
+        "name": site.name, "title": site.title, "schedule": site.schedule, "render": site.render,
+        "timezone": site.timezone, "feeds": list(site.feeds), "sitemaps": list(site.sitemaps),
+        "listings": list(site.start_urls), "article_urls": [p.pattern for p in site.article_urls],
+        "selectors": sorted(site.selectors),
+        "layouts": [{"name": lo.name, "since": lo.since and lo.since.isoformat(),
+                     "until": lo.until and lo.until.isoformat(), "selectors": sorted(lo.own_selectors)}
+                    for lo in site.layouts],
+        "config": str(site.path),
+        "health": None if health is None else {
+            "state": health.state, "reason": health.reason, "articles_24h": health.articles_24h,
+            "last_run": iso(health.last_run)},
+    }
+
+
+def _print_site_details(site: SiteConfig, health: Any) -> None:
+    print(f"{site.name} — {site.title}")
+    print(f"  schedule {site.schedule} · render {'yes' if site.render else 'no'} · {site.timezone}"
+          f" · {site.path}")
+    print(f"  health: {_health_words(health)}")
+    for kind, urls in (("feed", site.feeds), ("sitemap", site.sitemaps), ("listing", site.start_urls)):
+        for url in urls:
+            print(f"  {kind:<8} {url}")
+    for pattern in site.article_urls:
+        print(f"  article  {pattern.pattern}")
+    if site.selectors:
+        print(f"  selectors: {', '.join(sorted(site.selectors))}")
+    for lo in site.layouts:
+        span = f"{lo.since or '…'} – {lo.until or '…'}"
+        print(f"  layout {lo.name} ({span}): {', '.join(sorted(lo.own_selectors))}")
+
+
+def _print_browser() -> None:
+    """Which Chromium `render = true` sites will use, so a missing one shows before a crawl."""
+    from crawler.fetch.browser import BrowserNotFound, find_browser
+
+    try:
+        browser = find_browser()
+    except BrowserNotFound as exc:
+        print(f"rasd: warning: {exc}; sites with render = true will be skipped", file=sys.stderr)
+    else:
+        print(f"\nbrowser for render = true: {browser.path} ({browser.origin})")

@@ -1,0 +1,47 @@
+"""``rasd spool``: what waits in the spool; with --replay, store it now."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from crawler.cli.common import EXIT_DB, EXIT_OK, CliError, pending_text, table
+
+
+def run(args: argparse.Namespace) -> int:
+    from crawler.storage.failover import FailoverStore
+    from crawler.storage.query import iso
+    from crawler.storage.spool import ARTICLE, RUN, Spool, pending, spool_dir
+    from crawler.storage.store import mask_secrets, resolve_db
+
+    directory = spool_dir(resolve_db(args.db), args.spool)
+    if args.replay:
+        with FailoverStore(args.db, str(directory)) as store:
+            if not store.open():
+                raise CliError(f"database unavailable: {store.counts.errors[-1]}", EXIT_DB)
+            c = store.counts
+            print(f"replayed {c.replayed} article(s) into {mask_secrets(resolve_db(args.db))}"
+                  + "".join(f", {n} {k}" for k, n in sorted(c.outcomes.items()))
+                  + (f"; {c.runs_replayed} run record update(s)" if c.runs_replayed else "")
+                  + (f"; skipped {c.torn} torn and {c.corrupt} corrupt line(s)" if c.torn or c.corrupt else ""))
+    segments = Spool(directory).status()
+    waiting = pending(segments)
+    if args.format == "json":
+        print(json.dumps({
+            "spool": str(directory), "waiting": waiting[ARTICLE], "run_records": waiting[RUN],
+            "segments": [{"file": s.path.name, "waiting": s.articles, "run_records": s.runs,
+                          "replayed": s.done,
+                          "torn": s.torn, "corrupt": s.corrupt, "active": s.active,
+                          "sites": dict(s.sites), "oldest": iso(s.oldest), "newest": iso(s.newest)}
+                         for s in segments],
+        }, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"spool: {directory}")
+    print(f"waiting: {pending_text(waiting)}")
+    if segments:
+        rows = [[s.path.name, pending_text(s.pending),
+                 ", ".join(f"{k} {n}" for k, n in s.sites.most_common()), iso(s.oldest) or "",
+                 "writing" if s.active else ("torn tail" if s.torn else "")]
+                for s in segments]
+        print(table(rows, ["segment", "waiting", "sites", "oldest", "note"]))
+    return EXIT_OK
