@@ -138,3 +138,43 @@ def test_uri_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RASD_DB", "/tmp/elsewhere.db")
     assert resolve_db(None) == "/tmp/elsewhere.db"
     assert resolve_db("mongodb://h/x") == "mongodb://h/x"
+
+
+def test_clusters_facets_days_runs_health_and_leases(store: Store) -> None:
+    from datetime import date
+
+    from bson import ObjectId
+
+    day = datetime(2023, 9, 10, 8, tzinfo=UTC)
+    for i, site in enumerate(("watan", "watan", "other")):
+        store.save_article(doc(f"https://a.example/{i}", site=site, fingerprint=f"f{i}",
+                               published=day + timedelta(days=i // 2)))
+    first = store.get_article("https://a.example/0")
+    assert [d["url"] for d in store.cluster_members(first["cluster_id"])] == ["https://a.example/0"]
+    assert store.site_counts(ArticleQuery()) == {"watan": 2, "other": 1}
+    assert store.articles_per_day(day - timedelta(days=1)) == [
+        ("other", date(2023, 9, 11), 1), ("watan", date(2023, 9, 10), 2)]
+    assert store.articles_per_day(day, site="other") == [("other", date(2023, 9, 11), 1)]
+    assert [d["url"] for d in store.iter_articles(ArticleQuery(sites=("other",)))] == ["https://a.example/2"]
+
+    run_id = ObjectId()
+    store.insert_run({"_id": run_id, "site": "watan", "trigger": "schedule", "status": "running", "started": day})
+    after = store.apply_run_update({"_id": run_id, "set": {"status": "ok"}, "on_insert": {"site": "x"}})
+    assert after["status"] == "ok" and after["site"] == "watan"  # on_insert only creates
+    later = ObjectId()
+    store.apply_run_update({"_id": later, "set": {"status": "failed"},
+                            "on_insert": {"site": "watan", "started": day + timedelta(hours=1)}})
+    assert store.latest_run("watan")["_id"] == later and store.get_run(run_id)["status"] == "ok"
+    assert [r["_id"] for r in store.find_runs(site="watan", status="ok")] == [run_id]
+
+    store.set_site_health("watan", {"state": "healthy", "checked": day})
+    store.set_site_health("watan", {"state": "failing"})
+    assert store.get_site_health("watan")["state"] == "failing"
+    assert store.get_site_health("watan")["checked"] == day and store.get_site_health("nope") is None
+
+    assert store.acquire_lease("watan", "t1", "host:1", 60) is None
+    assert store.acquire_lease("watan", "t2", "host:2", 60) == "host:1"
+    assert store.renew_lease("t1", -1) and store.acquire_lease("watan", "t2", "host:2", 60) is None
+    assert not store.renew_lease("t1", 60)
+    store.release_lease("t2")
+    assert store.acquire_lease("watan", "t3", "host:3", 60) is None
