@@ -17,12 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pymongo.errors import DuplicateKeyError
 
 from crawler.arabic import normalise
 from crawler.storage.analyzer import parse_search
 from crawler.storage.query import ArticleQuery, get_article, known_urls, public
-from crawler.storage.store import Store, StoreError, is_mongo_uri, mask_secrets, resolve_db
+from crawler.storage.store import DuplicateArticle, Store, StoreError, is_mongo_uri, mask_secrets, resolve_db
 
 
 def find_articles(store: Store, limit: int = 0, site: str | None = None, **filters: object) -> list[dict]:
@@ -61,7 +60,7 @@ def doc(url: str, **extra: object) -> dict[str, object]:
 
 def test_unique_url_index(store: Store) -> None:
     store.import_articles([doc("https://a.example/1")])
-    with pytest.raises(DuplicateKeyError):
+    with pytest.raises(DuplicateArticle):
         store._insert_article(doc("https://a.example/1"))
     names = store.index_keys()
     assert ("url",) in names and ("site", "published") in names

@@ -14,7 +14,8 @@ Search: MongoDB has no Arabic text analyzer, so each article carries the analyze
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from crawler.storage import analyzer
 from crawler.storage.query import ArticlePage, ArticleQuery
@@ -30,11 +31,12 @@ from crawler.storage.store import (
     CONFIG_OS_ERRORS,
     DB_NAME,
     KNOWN_FIELDS,
-    OUTAGE_ERRORS,
     Change,
+    DuplicateArticle,
     Store,
     StoreError,
     StoreUnavailable,
+    is_outage,
     mask_secrets,
     utcnow,
 )
@@ -75,7 +77,7 @@ class MongoStore(Store):
             self.versions = self.db["article_versions"]
             self._ensure_indexes()
         except (PyMongoError, OSError, ValueError) as exc:
-            outage = isinstance(exc, OUTAGE_ERRORS) and not isinstance(exc, CONFIG_OS_ERRORS)
+            outage = isinstance(exc, ConnectionFailure | OSError) and not isinstance(exc, CONFIG_OS_ERRORS)
             kind = StoreUnavailable if outage else StoreError
             raise kind(f"cannot open database {self.masked_uri}: {mask_secrets(str(exc))}") from exc
 
@@ -126,7 +128,10 @@ class MongoStore(Store):
         return self.articles.find_one({"url": url}, _CANDIDATE_FIELDS)
 
     def _insert_article(self, doc: dict[str, Any]) -> Any:
-        return self.articles.insert_one({**doc, "search": search_fields(doc)}).inserted_id
+        try:
+            return self.articles.insert_one({**doc, "search": search_fields(doc)}).inserted_id
+        except DuplicateKeyError as exc:
+            raise DuplicateArticle(doc["url"]) from exc
 
     def _insert_version(self, record: dict[str, Any]) -> bool:
         try:
@@ -365,6 +370,27 @@ class MongoStore(Store):
 
     def set_site_health(self, site: str, fields: dict[str, Any]) -> None:
         self.health.update_one({"_id": site}, {"$set": fields}, upsert=True)
+
+
+def _translated(method: Callable[..., Any]) -> Callable[..., Any]:
+    """pymongo's errors as the store's own: callers catch ``DATABASE_ERRORS`` without
+    importing the driver; an outage (server down, a write race) is StoreUnavailable, a
+    document the server refuses is StoreError."""
+
+    @functools.wraps(method)
+    def call(self: MongoStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except PyMongoError as exc:
+            kind = StoreUnavailable if is_outage(exc) else StoreError
+            raise kind(f"{self.masked_uri}: {mask_secrets(str(exc))}") from exc
+
+    return call
+
+
+for _name, _value in list(vars(MongoStore).items()):
+    if callable(_value) and not isinstance(_value, staticmethod) and not _name.startswith("__"):
+        setattr(MongoStore, _name, _translated(_value))
 
 
 def _plain(doc: dict[str, Any]) -> dict[str, Any]:

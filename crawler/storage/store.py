@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+import sys
 import threading
 import uuid
 from abc import ABC, abstractmethod
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bson.errors import BSONError
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
 from crawler.storage import neardup
 from crawler.storage.paths import (  # noqa: F401 - part of this module's interface
@@ -53,7 +53,6 @@ _SECRET_PATH = re.compile(
     r"[^\s?#\"']+|(?P<bot>://api\.telegram\.org/bot)[^/\s]+",
     re.I,
 )
-OUTAGE_ERRORS = (ConnectionFailure, sqlite3.Error, OSError)
 # A path that can never work (a file where a folder must be): the user must fix it.
 CONFIG_OS_ERRORS = (NotADirectoryError, IsADirectoryError, FileExistsError)
 
@@ -72,28 +71,33 @@ class StoreUnavailable(StoreError):
     and retrying, not stopping."""
 
 
-class DuplicateArticle(DuplicateKeyError):
-    """Another writer stored an article under this URL first (a pymongo DuplicateKeyError,
-    so that code judging outages treats both backends alike)."""
+class DuplicateArticle(StoreError):
+    """Another writer stored an article under this URL first (on either backend)."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(f"an article with URL {url} is already stored", 11000)
+        super().__init__(f"an article with URL {url} is already stored")
 
 
-# What a database operation raises when the database, not our code, is the problem: pymongo's
-# errors, SQLite's (a locked or read-only file) and the OS's. Code that must outlive
-# an outage (run records, the scheduler, the spider's incremental check) catches these.
-DATABASE_ERRORS = (StoreError, PyMongoError, sqlite3.Error, OSError)
+# What a database operation raises when the database, not our code, is the problem: the
+# store's own errors (the MongoDB backend turns pymongo's into these), SQLite's (a locked or
+# read-only file) and the OS's. Code that must outlive an outage (run records, the scheduler,
+# the spider's incremental check) catches these.
+DATABASE_ERRORS = (StoreError, sqlite3.Error, OSError)
 
 
 def is_outage(exc: BaseException) -> bool:
     """Whether a failed write may succeed later unchanged. Errors in the document itself
-    (not encodable, rejected by a validator) never will, so they must not block a spool."""
+    (not encodable, rejected by a validator) never will, so they must not block a spool.
+    pymongo's own errors are judged when pymongo is loaded (a process that never opened
+    MongoDB cannot have them, and need not import the driver)."""
     if isinstance(exc, BSONError | OverflowError):
         return False
-    if isinstance(exc, WriteError) and not isinstance(exc, DuplicateKeyError):
+    if isinstance(exc, StoreUnavailable | DuplicateArticle | sqlite3.Error | OSError):
+        return True
+    errors = sys.modules.get("pymongo.errors")
+    if errors is None or not isinstance(exc, errors.PyMongoError):
         return False
-    return isinstance(exc, StoreUnavailable | PyMongoError | sqlite3.Error | OSError)
+    return not isinstance(exc, errors.WriteError) or isinstance(exc, errors.DuplicateKeyError)
 
 
 def is_mongo_uri(uri: str) -> bool:
@@ -295,7 +299,7 @@ class Store(ABC):
         try:
             with self._atomic():
                 return self._save_once(doc, now, drop_duplicates)
-        except DuplicateKeyError:  # another process inserted the same URL meanwhile
+        except DuplicateArticle:  # another process inserted the same URL meanwhile
             with self._atomic():
                 return self._save_once(doc, now, drop_duplicates)
 
@@ -424,7 +428,7 @@ class Store(ABC):
 
     @abstractmethod
     def _insert_article(self, doc: dict[str, Any]) -> Any:
-        """Insert a new article, return its id; DuplicateKeyError when its URL is stored."""
+        """Insert a new article, return its id; DuplicateArticle when its URL is stored."""
 
     @abstractmethod
     def _insert_version(self, record: dict[str, Any]) -> bool:
