@@ -29,6 +29,8 @@ from crawler.storage.query import ArticleQuery
 from crawler.storage.store import Store
 
 OUT = Path(__file__).resolve().parent / "out"
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SECTION = ("<!-- bench.store -->", "<!-- /bench.store -->")
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = 300 // 15  # sentences of 15 words
 TARGETS = {"command_s": 0.5, "search_s": 0.3, "rss_mb": 150.0, "help_s": 0.3}
@@ -70,10 +72,21 @@ def whole_process(args: list[str], db: str) -> tuple[float, float]:
     return round(best, 3), round(rss, 1)
 
 
+def queries(corpus: Corpus) -> dict[str, ArticleQuery]:
+    """The questions timed, in-process and as whole commands."""
+    common, other = corpus.vocab[0], corpus.vocab[3]
+    phrase = " ".join(corpus.sentences(1)[0].split()[:2])
+    return {"newest 20": ArticleQuery(limit=20, sort="date"),
+            "search common": ArticleQuery(search=common, limit=20),
+            "search two words": ArticleQuery(search=f"{common} {other}", limit=20),
+            "search phrase": ArticleQuery(search=f'"{phrase}"', limit=20)}
+
+
 def in_process(path: Path, corpus: Corpus) -> dict[str, Any]:
     started = time.perf_counter()
     store = Store(str(path))
     opened = time.perf_counter() - started
+    store_ms: dict[str, tuple[float, int]] = {}
     try:
         probe_times = []
         for p in range(50):
@@ -87,27 +100,30 @@ def in_process(path: Path, corpus: Corpus) -> dict[str, Any]:
             for doc in docs:
                 fresh.save_article(doc)
             fresh_rate = len(docs) / (time.perf_counter() - t)
+        for name, query in queries(corpus).items():
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                page = store.find_articles(query)
+                times.append(time.perf_counter() - t)
+            store_ms[name] = (round(statistics.median(times) * 1000, 1), page.total)
         total = store.count_articles(ArticleQuery())
         first = next(store.iter_articles())
     finally:
         store.close()
     return {"open_ms": round(opened * 1000, 1), "neardup_ms": round(statistics.median(probe_times) * 1000, 2),
-            "save_per_s": round(fresh_rate), "articles": total, "first_url": first["url"],
+            "save_per_s": round(fresh_rate), "articles": total, "first_url": first["url"], "queries": store_ms,
             "bytes_per_article": round(path.stat().st_size / max(total, 1))}
 
 
 def measure(size: int, corpus: Corpus) -> dict[str, Any]:
     path = build(size)
     figures = in_process(path, corpus)
-    common, other = corpus.vocab[0], corpus.vocab[3]
-    phrase = " ".join(corpus.sentences(1)[0].split()[:2])
-    commands = {
-        "articles --limit 20": ["articles", "--limit", "20"],
-        "search common": ["articles", "--limit", "20", "--search", common],
-        "search two words": ["articles", "--limit", "20", "--search", f"{common} {other}"],
-        "search phrase": ["articles", "--limit", "20", "--search", f'"{phrase}"'],
-        "article URL": ["article", figures["first_url"]],
-    }
+    asked = queries(corpus)
+    commands = {"articles --limit 20": ["articles", "--limit", "20"]}
+    for name in ("search common", "search two words", "search phrase"):
+        commands[name] = ["articles", "--limit", "20", "--search", asked[name].search or ""]
+    commands["article URL"] = ["article", figures["first_url"]]
     for name, args in commands.items():
         figures[name] = whole_process(args, str(path))
     return figures
@@ -147,6 +163,22 @@ def help_startup() -> tuple[float, list[str]]:
     return wall, top
 
 
+def kept_section(results: Path = RESULTS) -> str:
+    """This benchmark's part of RESULTS.md, for ``python -m bench`` to keep when it rewrites the file."""
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    start, end = text.find(SECTION[0]), text.find(SECTION[1])
+    return "\n" + text[start:end + len(SECTION[1])] + "\n" if start >= 0 and end > start else ""
+
+
+def write_section(lines: list[str], results: Path = RESULTS) -> None:
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    old = kept_section(results).strip()
+    section = (f"{SECTION[0]}\n## Store: whole commands as it grows (`python -m bench.store`, "
+               f"{time.strftime('%Y-%m-%d')})\n\n```\n" + "\n".join(lines) + f"\n```\n{SECTION[1]}")
+    text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section + "\n"
+    results.write_text(text, encoding="utf-8")
+
+
 def mark(value: float, target: float) -> str:
     return f"{value} ({'met' if value < target else 'MISSED'} < {target})"
 
@@ -161,20 +193,30 @@ def main(argv: list[str] | None = None) -> int:
         return int(text.lower().replace("k", "000").replace("m", "000000"))
 
     corpus = Corpus()
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
     wall, top = help_startup()
-    print(f"rasd --help: {mark(wall, TARGETS['help_s'])} s; top imports (cumulative): {'; '.join(top)}")
+    say(f"rasd --help: {mark(wall, TARGETS['help_s'])} s; top imports (cumulative): {'; '.join(top)}")
     for n in sorted(size(s) for s in args.sizes):
         f = measure(n, corpus)
-        print(f"\n{n} articles: open {f['open_ms']} ms · near-duplicate check {f['neardup_ms']} ms · "
+        say(f"\n{n} articles: open {f['open_ms']} ms · near-duplicate check {f['neardup_ms']} ms · "
               f"save_article {f['save_per_s']}/s · {f['bytes_per_article']} bytes/article on disk")
+        for name, (ms, total) in f["queries"].items():
+            target = TARGETS["search_s"] * 1000 if name.startswith("search") else TARGETS["command_s"] * 1000
+            say(f"  in-process {name:<18} {mark(ms, target)} ms ({total} matches)")
         for name in ("articles --limit 20", "search common", "search two words", "search phrase", "article URL"):
             seconds, rss = f[name]
             target = TARGETS["search_s"] if name.startswith("search") else TARGETS["command_s"]
-            print(f"  rasd {name:<22} wall {mark(seconds, target)} s · peak RSS {mark(rss, TARGETS['rss_mb'])} MB")
+            say(f"  rasd {name:<22} wall {mark(seconds, target)} s · peak RSS {mark(rss, TARGETS['rss_mb'])} MB")
     for n in sorted(size(s) for s in args.litemongo or []):
         old = litemongo_process(n, corpus)
-        print(f"\nlitemongo (before): {n} articles: newest 20 in one process: wall {old['wall_s']} s, "
+        say(f"\nlitemongo (before): {n} articles: newest 20 in one process: wall {old['wall_s']} s, "
               f"peak RSS {old['rss_mb']} MB")
+    write_section(lines)
     return 0
 
 
