@@ -512,10 +512,14 @@ class SqliteStore(Store):
             return ArticlePage([], 0)
         source, params, parsed = built
         rank = parsed is not None and q.sort == "relevance"
-        score = f", bm25(search, {TITLE_WEIGHT}, 1.0)" if parsed is not None else ", NULL"
+        score = f"bm25(search, {TITLE_WEIGHT}, 1.0)" if parsed is not None else "NULL"
         order = "score" if rank else "a.published DESC, a.n DESC"
-        sql = (f"SELECT a.n, a.id, a.url, a.minhash, a.doc{score} AS score FROM {source} ORDER BY {order}"
-               + (" LIMIT ? OFFSET ?" if q.limit or q.offset else ""))
+        # The page is chosen on (row, score) alone and only its documents are read: sorting
+        # every match with its document would carry each one's JSON through the sorter.
+        sql = (f"SELECT a.n, a.id, a.url, a.minhash, a.doc, p.score FROM (SELECT a.n AS n, a.published AS "
+               f"published, {score} AS score FROM {source} ORDER BY {order}"
+               + (" LIMIT ? OFFSET ?" if q.limit or q.offset else "")
+               + ") p JOIN articles a ON a.n = p.n ORDER BY " + ("p.score" if rank else "p.published DESC, p.n DESC"))
         page = [*params, q.limit or -1, q.offset] if q.limit or q.offset else params
         items = []
         for row in self._rows(sql, page):
