@@ -1,4 +1,8 @@
-"""``python -m bench [--quick]``: every benchmark in one run, printed and written to RESULTS.md.
+"""``python -m bench [--quick]``: every benchmark in one run, printed and written to a report.
+
+Only a full run refreshes the committed bench/RESULTS.md; a quick run (CI, the test suite,
+trying a change) writes bench/out/RESULTS-quick.md (ignored by git) unless --results says
+otherwise, so it never replaces the reference figures with small-sample ones.
 
 Order matters on a shared machine: the two ``scrapy bench`` reference runs bracket the Rasd
 crawl, so that the ratio compares runs made under the same load.
@@ -17,6 +21,7 @@ from urllib.parse import urlsplit
 from bench import crawl, machine, neardup, parsetime, profile, report, scrapybench, site, startup
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+QUICK_RESULTS = Path(__file__).with_name("out") / "RESULTS-quick.md"
 NEAR_DUP_SIZES = {"full": [1_000, 10_000, 100_000], "quick": [200, 1_000]}
 
 
@@ -40,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parse-pages", type=int, help="generated pages timed by the parse benchmark")
     parser.add_argument("--profile", action="store_true",
                         help="crawl once more under py-spy and report where the time goes")
-    parser.add_argument("--results", type=Path, default=RESULTS, help=f"where to write the report ({RESULTS})")
+    parser.add_argument("--results", type=Path, default=None,
+                        help=f"where to write the report (default {RESULTS}; with --quick {QUICK_RESULTS})")
     args = parser.parse_args(argv)
+    args.results = args.results or (QUICK_RESULTS if args.quick else RESULTS)
     if args.profile:
         try:
             profile.profiler()
@@ -91,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = report.summarise(figures)
     from bench.store import kept_section  # the store benchmark's figures, measured apart
 
+    args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(report.markdown(figures, summary) + kept_section(args.results), encoding="utf-8")
     say.line(f"results written to {args.results}")
     say.line(report.final_line(summary))

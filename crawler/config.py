@@ -455,3 +455,35 @@ def load_sites(dirs: Iterable[str | Path] | None = None) -> dict[str, SiteConfig
             site = load_site_file(path)
             sites[site.name] = site
     return sites
+
+
+BUILTINS_FILE = "builtins.txt"
+
+
+def active_site_names(sites: dict[str, SiteConfig], dirs: Iterable[str | Path]) -> list[str]:
+    """The active set: what ``crawl --all``, ``schedule``, ``status`` and ``sites`` act on
+    when no site is named (a named site is always usable).
+
+    Without a user folder of site configs, every built-in site. With one, that folder means
+    "these sites": the sites configured in it, plus the built-in ones named in its
+    ``builtins.txt`` (one name per line, ``#`` comments, ``*`` for all of them). A user
+    folder with neither leaves every built-in site active, as before."""
+    builtin = BUILTIN_SITES_DIR.resolve()
+    user_dirs = [Path(d).resolve() for d in dirs if Path(d).resolve() != builtin]
+    own = [name for name, s in sites.items() if s.path.resolve().parent in user_dirs]
+    lists = [d / BUILTINS_FILE for d in user_dirs if (d / BUILTINS_FILE).is_file()]
+    if not own and not lists:
+        return sorted(sites)
+    builtins = sorted(n for n, s in sites.items() if s.path.resolve().parent == builtin)
+    chosen = set(own)
+    for path in lists:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            name = line.split("#", 1)[0].strip()
+            if name == "*":
+                chosen.update(builtins)
+            elif name and name not in sites:
+                raise ConfigError(path, None, f"line {number}: no site named {name!r} "
+                                  f"(built-in sites: {', '.join(builtins)})")
+            elif name:
+                chosen.add(name)
+    return sorted(chosen)

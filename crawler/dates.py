@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 from crawler.arabic import ascii_digits, normalise
 
 _MONTH_NAMES = {
@@ -136,6 +134,8 @@ def _parse_absolute(raw: str, tz: str) -> datetime | None:
     text = _prepare(raw)
     parsed = _structured(text, tz)
     if parsed is None:
+        import dateparser  # the rare fallback; importing it costs more than all else here
+
         parsed = dateparser.parse(
             ascii_digits(raw), languages=["ar", "en", "fr"],
             settings={"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first",
@@ -183,6 +183,37 @@ def _parse_day_word(text: str, tz: str, now: datetime) -> datetime | None:
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
     except ValueError:
         return None
+
+
+_ISO_ZONED = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})\s*$")
+
+
+def without_zone(raw: str | None) -> str | None:
+    """An ISO timestamp's wall-clock reading without its zone ("2024-05-13T06:00:00Z" →
+    "2024-05-13T06:00:00", then read in the site's zone); None when it is no zoned ISO time."""
+    m = _ISO_ZONED.match(raw or "")
+    return m.group(1) if m else None
+
+
+_ISO_TIME = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def has_time_of_day(raw: str | None) -> bool:
+    """Whether a printed date gives the time, not only the day ("12th, September 2023 GMT"
+    does not; "2023-09-12T04:00:00Z", "09:22 مساءً" and "منذ ساعتين" do). A day-only date
+    reads as midnight, which a feed's time for the same day makes more precise."""
+    if not raw or not raw.strip():
+        return False
+    if _ISO_TIME.match(raw):
+        return True
+    key = _prepare(raw)
+    return bool(_TIME.search(key) or _RELATIVE.search(key))
+
+
+def refines(day: datetime, instant: datetime) -> bool:
+    """Whether ``instant`` falls in the day that starts at ``day`` (a day-only date read as
+    midnight in its zone): the same day, told with its time."""
+    return day <= instant < day + timedelta(days=1)
 
 
 def parse_date(raw: str | None, timezone: str = "UTC", now: datetime | None = None) -> datetime | None:

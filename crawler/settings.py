@@ -35,12 +35,14 @@ LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
 EXTENSIONS = {"crawler.cli.progress.Progress": 500, "crawler.ops.runs.RunRecorder": 510,
-              "crawler.errors.CrawlErrors": 520}
+              "crawler.errors.CrawlErrors": 520, "crawler.cli.quietlog.QuietNetworkFailures": 530}
 # Before Scrapy's RobotsTxtMiddleware (100): applies a site's explicit robots.txt opt-out.
 # Scrapy's redirect middlewares replaced, at their places, by ones that keep a request's
 # page identity (crawler.fetch.identity), which is also what duplicate requests are told by.
+# UnreachableHosts after RetryMiddleware (550) in the response chain: it sees each attempt's failure.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.robots.SiteRobotsPolicy": 90,
+    "crawler.fetch.unreachable.UnreachableHosts": 560,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.fetch.identity.MetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
@@ -60,3 +62,7 @@ RASD_RENDER_CONCURRENCY = 4
 RASD_INCREMENTAL = True   # skip stored articles unless changed or due a recheck (crawler.fetch.incremental)
 RASD_SPOOL = None         # spool folder for articles the database could not take; None = default
 RASD_STORE_RETRY_INTERVAL = 30.0  # seconds between attempts to bring a failed database back
+# Network failures after which a host that has not answered once is given up for the run
+# (crawler.fetch.unreachable); 0 = never give up.
+RASD_HOST_MAX_FAILURES = 3
+RASD_ROBOTSTXT_TIMEOUT = 10.0  # seconds for robots.txt, which every other request waits for

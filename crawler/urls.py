@@ -9,6 +9,7 @@ the URL as the site wrote it, since servers may answer only their own spelling.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -126,3 +127,45 @@ def origin_of(url: str) -> str:
     """``scheme://host[:port]`` of a URL, in canonical spelling."""
     parts = urlsplit(canonical_url(url))
     return f"{parts.scheme}://{parts.netloc}"
+
+
+# Runs of percent-encoded non-ASCII bytes: the UTF-8 letters of an Arabic slug.
+_ENCODED_RUN = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+# Decoded, these would read as something else or nothing (bidi marks, spaces, controls).
+_KEEP_ENCODED = ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def display_url(url: str) -> str:
+    """The URL as people read it (IRI): Arabic letters instead of %D8%A7…, punycode hosts in
+    Unicode. For human output only — stored and JSON URLs keep the encoded form. ASCII
+    escapes (%20, %2F, %3F) and anything that is not clean UTF-8 stay encoded, so the
+    result still means the same URL: :func:`canonical_url` turns it back into the stored form."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "xn--" in netloc.lower():
+        try:
+            netloc = netloc.encode("ascii").decode("idna")
+        except UnicodeError:
+            pass
+    return urlunsplit((parts.scheme, netloc, *(_ENCODED_RUN.sub(_decode_run, p)
+                                               for p in (parts.path, parts.query, parts.fragment))))
+
+
+def url_from_input(text: str) -> str:
+    """A URL as a user typed or pasted it, IRI or encoded, in the encoded form Rasd stores
+    (punycode host, percent-encoded path); ids and other non-URLs unchanged."""
+    text = text.strip()
+    if not text.startswith(("http://", "https://")):
+        return text
+    from w3lib.url import safe_url_string
+
+    return safe_url_string(text)
+
+
+def _decode_run(match: re.Match[str]) -> str:
+    try:
+        text = unquote(match.group(0), errors="strict")
+    except UnicodeDecodeError:
+        return match.group(0)
+    return match.group(0) if any(unicodedata.category(c) in _KEEP_ENCODED for c in text) else text
+

@@ -1,14 +1,16 @@
 """Stage 3 — dates: printed dates become aware UTC datetimes.
 
-When the page gives no readable date, the feed's or sitemap's date for the URL is used;
-the layer that supplied it is recorded like every other field's.
+When the page gives no readable date, the feed's or sitemap's date for the URL is used; so is
+it when the page prints only the day and the feed gives the time of that same day (when
+they disagree on the day, the page wins). The layer that supplied it is recorded like every
+other field's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from crawler.dates import parse_date
+from crawler.dates import has_time_of_day, parse_date, refines
 from pipelines.base import Stage
 
 
@@ -25,10 +27,11 @@ class DatesPipeline(Stage):
             if value is None and raw:
                 # Unreadable or absurd (a Hijri year read as Gregorian, a future date).
                 self.error("bad_date", f"{item.get('url')}: {field} {str(raw)[:80]!r}")
-            if value is None and hints.get(hint):
-                value = parse_date(hints[hint], tz, now)
-                if value is not None:
-                    layers[field] = "feed"
+            told = parse_date(hints[hint], tz, now) if hints.get(hint) else None
+            if told is not None and (value is None or (
+                    not has_time_of_day(raw) and has_time_of_day(hints[hint]) and refines(value, told))):
+                value = told
+                layers[field] = "feed"
             if value is not None:
                 item[field] = value
             elif field == "published":

@@ -26,6 +26,7 @@ class ParsePipeline(Stage):
         # The page's own canonical URL (how AMP variants and tracking links are unified);
         # every other URL it was reached under is kept as an alias, so it is not fetched again.
         canonical = fields.pop("canonical", None)
+        rejected = fields.pop("not_article", None)
         reached = {article["url"]}
         if raw.get("final_url") and is_valid_url(raw["final_url"]):
             reached.add(self.canonical(raw, raw["final_url"]))
@@ -46,9 +47,10 @@ class ParsePipeline(Stage):
         for required in ("title", "body"):
             if not article.get(required):
                 self.inc(f"parse_failures/{required}")
-        if not article.get("body"):
-            self.error("no_text", f"no article text found at {article['url']}")
-            raise DropItem(f"no article text found at {article['url']}")
+        if rejected:  # a listing, a menu, nothing: counted, never stored
+            kind, why = rejected
+            self.error(kind, f"{why} at {article['url']}")
+            raise DropItem(f"{why} at {article['url']}")
         if not article.get("title"):
             article["title"] = ""
         return article

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,12 +22,25 @@ SHARED = Path(os.environ.get("RASD_SHARED", ROOT.parent / "shared"))
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
 
 
+# In the skip reason of every test that needs the shared corpus, so the run can count them.
+CORPUS_MISSING = "shared corpus not found"
+
+
 def shared_path(*parts: str) -> Path:
     """A file under ../shared, skipping the test when the shared folder is not beside us."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} not present (../shared is only beside the project checkout)")
+        pytest.skip(f"{path} not present ({CORPUS_MISSING}: ../shared is only beside the project checkout; "
+                    "RASD_SHARED=PATH points the tests at a copy)")
     return path
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line naming how many tests the missing corpus skipped, and how to run them."""
+    missing = [r for r in terminalreporter.stats.get("skipped", []) if CORPUS_MISSING in str(r.longrepr)]
+    if missing:
+        terminalreporter.write_line(f"{len(missing)} test(s) skipped for want of the shared corpus at {SHARED}: "
+                                    "set RASD_SHARED=PATH to a copy of it to run them")
 
 
 def write_site(folder: Path, name: str, base_url: str, **extra: object) -> Path:
@@ -102,3 +119,27 @@ def rasd_env(tmp_path: Path) -> dict[str, str]:
     sites = tmp_path / "sites"
     sites.mkdir()
     return {"RASD_DB": str(tmp_path / "store" / "rasd.db"), "RASD_SITES": str(sites)}
+
+
+@pytest.fixture
+def receiver() -> Any:
+    """A webhook on 127.0.0.1: its URL (with Basic credentials), the JSON bodies and the
+    Authorization headers it received."""
+    bodies: list[dict[str, Any]] = []
+    auth: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            auth.append(self.headers.get("Authorization"))
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://rasd:pw@127.0.0.1:{httpd.server_port}/hook", bodies, auth
+    httpd.shutdown()
+    httpd.server_close()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.dates import parse_date
+from crawler.dates import has_time_of_day, parse_date
 
 NOW = datetime(2024, 5, 21, 12, 0, tzinfo=UTC)
 
@@ -78,3 +78,18 @@ def test_unreadable_or_absurd_dates_give_none(text: str) -> None:
 
 def test_dateparser_fallback_still_reads_other_shapes() -> None:
     assert parse_date("September 12, 2023 10:00", "UTC", NOW).isoformat() == "2023-09-12T10:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "timed"),
+    [
+        ("12th, September 2023 GMT", False), ("الأحد 15 جانفي 2023", False), ("2023-09-12", False),
+        ("12/09/2023", False), ("", False), (None, False),
+        ("2023-09-12T04:00:00Z", True), ("Tue, 12 Sep 2023 04:00:00 +0000", True),
+        ("الجمعة 24 نيسان / أبريل 2020 09:22 مساءً", True), ("٢٤ أبريل ٢٠٢٠ ٠٩:٢٢ م", True),
+        ("منذ ساعتين", True),
+    ],
+)
+def test_a_date_that_prints_only_the_day_is_told_apart(text: str | None, timed: bool) -> None:
+    """What lets a feed's time of day refine a page that prints only the day (issue 13.3)."""
+    assert has_time_of_day(text) is timed

@@ -180,6 +180,19 @@ def test_rasd_article_versions_prints_a_readable_diff(tmp_path: Path) -> None:
     assert f" {WIRE[0]}" not in out  # unchanged paragraphs are not repeated
 
 
+def test_rasd_article_versions_of_a_never_edited_article(tmp_path: Path) -> None:
+    """Issue 13.1: an article stored once has no edits — that is an answer, not a crash."""
+    db = str(tmp_path / "rasd.db")
+    url = "https://a.example/1"
+    with Store(db) as store:
+        store.save_article(article(url, "a", WIRE[:3]))
+    out = run_rasd("article", url, "--versions", "--db", db, check=True).stdout
+    assert "version 1 · 0 edits seen" in out
+    shown = json.loads(run_rasd("article", url, "--versions", "--format", "json", "--db", db,
+                                check=True).stdout)
+    assert shown == {"url": url, "version": 1, "changes": []}
+
+
 def test_rasd_article_shows_which_read_also_links_are_stored(tmp_path: Path) -> None:
     db = str(tmp_path / "rasd.db")
     with Store(db) as store:

@@ -74,3 +74,38 @@ def test_printed_date_lines_with_short_english_month_names_are_found() -> None:
         assert art.get("published") == line and art["extraction"]["published"] == "heuristics"
     prose = "<div class='note'>We may publish 2023 figures later, the editors said.</div>"
     assert extract_article(page(before=prose), URL).get("published") is None
+
+
+def test_a_metadata_family_on_the_local_clock_is_corrected_as_a_whole() -> None:
+    """Issue 13.4: youm7's meta tags carry Cairo wall-clock times labelled "Z". Once the
+    printed date shows it for the publication time, the modification time of the same
+    family is read on the same clock; metadata whose zone is right is left alone."""
+    site = SiteConfig(name="s", path=Path("s.toml"), timezone="Africa/Cairo",
+                      selectors={"published": ("span.date",)})
+    printed = "<span class='date'>الإثنين، 13 مايو 2024 06:00 ص</span>"
+
+    def modified(published_meta: str, modified_meta: str) -> str:
+        head = (f'<meta property="article:published_time" content="{published_meta}">'
+                f'<meta property="article:modified_time" content="{modified_meta}">')
+        art = extract_article(page(head, printed), URL, site)
+        assert art["published"] == "الإثنين، 13 مايو 2024 06:00 ص"
+        return art["modified"]
+
+    assert modified("2024-05-13T06:00:00Z", "2024-05-13T08:30:00Z") == "2024-05-13T08:30:00"
+    assert modified("2024-05-13T03:00:00Z", "2024-05-13T08:30:00Z") == "2024-05-13T08:30:00Z"
+    assert modified("2024-05-13T06:00:00+03:00", "2024-05-13T08:30:00+03:00") == "2024-05-13T08:30:00+03:00"
+
+
+def test_two_authors_joined_by_waw_are_two_names() -> None:
+    """Issue 13.5: "كايلا إبستين وأنجليكا كاساس" is two people; a name that starts with و
+    (وليد) inside one person's name is not cut."""
+    from crawler.extract.names import split_names
+
+    def authors(name: str) -> list[str]:
+        return extract_article(page(f'<meta name="author" content="{name}">'), URL)["authors"]
+
+    assert authors("كايلا إبستين وأنجليكا كاساس") == ["كايلا إبستين", "أنجليكا كاساس"]
+    assert authors("أحمد علي و محمد حسن") == ["أحمد علي", "محمد حسن"]
+    assert authors("سامي أحمد وليد حسن") == ["سامي أحمد وليد حسن"]
+    assert authors("محمد وليد") == ["محمد وليد"]
+    assert split_names("أحمد علي ووليد حسن ومنى سالم") == ["أحمد علي", "وليد حسن", "منى سالم"]

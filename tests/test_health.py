@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from crawler.config import parse_site
 from crawler.ops.alerts import record_health, redact_url
@@ -74,28 +69,6 @@ def test_never_crawled_stalled_and_quiet_sites_are_not_healthy() -> None:
 def test_webhook_urls_are_logged_without_secrets() -> None:
     assert redact_url("https://user:pw@hooks.example.com:8443/services/T0/B0/SECRET?token=x") == \
         "https://hooks.example.com:8443/…"
-
-
-@pytest.fixture
-def receiver() -> Any:
-    bodies: list[dict[str, Any]] = []
-    auth: list[str | None] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            auth.append(self.headers.get("Authorization"))
-            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://rasd:pw@127.0.0.1:{httpd.server_port}/hook", bodies, auth
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def test_alerts_fire_once_per_transition_and_retry_when_undelivered(tmp_path: Path, receiver: Any) -> None:

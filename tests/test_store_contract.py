@@ -140,20 +140,19 @@ def test_uri_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_clusters_facets_days_runs_health_and_leases(store: Store) -> None:
-    from datetime import date
-
     from bson import ObjectId
 
     day = datetime(2023, 9, 10, 8, tzinfo=UTC)
     for i, site in enumerate(("watan", "watan", "other")):
         store.save_article(doc(f"https://a.example/{i}", site=site, fingerprint=f"f{i}",
-                               published=day + timedelta(days=i // 2)))
+                               published=day + timedelta(days=i // 2)), now=day + timedelta(days=i // 2))
     first = store.get_article("https://a.example/0")
     assert [d["url"] for d in store.cluster_members(first["cluster_id"])] == ["https://a.example/0"]
     assert store.site_counts(ArticleQuery()) == {"watan": 2, "other": 1}
-    assert store.articles_per_day(day - timedelta(days=1)) == [
-        ("other", date(2023, 9, 11), 1), ("watan", date(2023, 9, 10), 2)]
-    assert store.articles_per_day(day, site="other") == [("other", date(2023, 9, 11), 1)]
+    assert store.articles_per_day(day - timedelta(days=1)) == [  # by the day first stored
+        ("other", "2023-09-11", 1), ("watan", "2023-09-10", 2)]
+    assert store.articles_per_day(day, site="other") == [("other", "2023-09-11", 1)]
+    assert store.newest_first_seen() == {"watan": day, "other": day + timedelta(days=1)}
     assert [d["url"] for d in store.iter_articles(ArticleQuery(sites=("other",)))] == ["https://a.example/2"]
 
     run_id = ObjectId()
@@ -177,3 +176,11 @@ def test_clusters_facets_days_runs_health_and_leases(store: Store) -> None:
     assert not store.renew_lease("t1", 60)
     store.release_lease("t2")
     assert store.acquire_lease("watan", "t3", "host:3", 60) is None
+    assert store.run_counts() == {("watan", "ok"): 1, ("watan", "failed"): 1}
+    assert [r["_id"] for r in store.find_runs(since=day + timedelta(minutes=30))] == [later]
+
+    store.save_watch({"_id": "gaza", "search": "غزة", "delivered_ids": []})
+    store.update_watch("gaza", {"delivered_ids": ["x"]})
+    assert store.list_watches() == [{"_id": "gaza", "search": "غزة", "delivered_ids": ["x"]}]
+    assert store.remove_watch("gaza") and not store.remove_watch("gaza") and store.list_watches() == []
+    store.ping()

@@ -1,4 +1,4 @@
-"""``rasd articles``: list stored articles, or search them."""
+"""``rasd articles``: list stored articles, search them, or count them."""
 
 from __future__ import annotations
 
@@ -17,11 +17,23 @@ def run(args: argparse.Namespace) -> int:
     query = ArticleQuery(sites=(args.site,) if args.site else (), since=args.since, until=args.until,
                          search=args.search, sort=args.sort, limit=args.limit)
     with open_store(args) as store:
+        if args.count:
+            print(store.count_articles(query))
+            return EXIT_OK
         page = store.find_articles(query)
-    _print_articles([public(d) for d in page.items], args.format)
-    if args.format == "table":
-        print(f"{len(page.items)} of {page.total} article(s)" + (f" matching {args.search!r}" if args.search else ""),
-              file=sys.stderr)
+        articles = [public(d) for d in page.items]
+        _print_articles(articles, args.format)
+        if not articles:
+            filtered = any((args.site, args.since, args.until, args.search))
+            stored = store.count_articles(ArticleQuery()) if filtered else 0
+            print(f"rasd: none of the {stored} stored articles match these filters" if stored else
+                  "rasd: no articles stored yet: crawl a site first, e.g. `rasd crawl NAME` "
+                  "(`rasd sites` lists them; `rasd demo` serves an offline demo site)", file=sys.stderr)
+        elif args.limit and page.total > len(articles):
+            order = "best matches first" if args.search and args.sort == "relevance" else "newest first"
+            print(f"rasd: showing {len(articles)} of {page.total}, {order}; see more with "
+                  f"--limit N or --limit 0 (all), or narrow with --site/--since/--search; "
+                  f"--count counts them", file=sys.stderr)
     return EXIT_OK
 
 
@@ -33,8 +45,10 @@ def _print_articles(articles: list[dict[str, Any]], fmt: str) -> None:
         writer.writerow(["id", "published", "site", "title", "url"])
         for a in articles:
             writer.writerow([a["id"], a["published"] or "", a["site"], a["title"], a["url"]])
-    else:
-        rows = [[a["id"], (a["published"] or "")[:16], a["site"], (a["title"] or "")[:70], a["url"]]
+    elif articles:
+        from crawler.urls import display_url
+
+        rows = [[a["id"], (a["published"] or "")[:16], a["site"], (a["title"] or "")[:70], display_url(a["url"])]
                 for a in articles]
         print(table(rows, ["id", "published", "site", "title", "url"]))
         for a in articles:  # a search's matches in context, under the table

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from crawler.storage.store import Store
 
 # EXIT_DEGRADED (EX_TEMPFAIL): the crawl ran, but articles still wait in the spool.
+# EXIT_FAILED: every site a crawl was asked for failed (unreachable, nothing answered).
 EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_DB, EXIT_DEGRADED, EXIT_SOFTWARE = 0, 64, 2, 3, 75, 70
+EXIT_FAILED = 1
 
 
 class CliError(Exception):
@@ -37,11 +39,22 @@ def open_store(args: argparse.Namespace) -> Store:
     return Store(args.db)
 
 
+def active_sites(args: argparse.Namespace) -> tuple[dict[str, SiteConfig], list[str]]:
+    """Every configured site by name, and the names of the active set
+    (crawler.config.active_site_names)."""
+    from crawler.config import active_site_names, site_dirs
+    from crawler.config import load_sites as load
+
+    dirs = site_dirs(args.sites or [])
+    sites = load(dirs)
+    return sites, active_site_names(sites, dirs)
+
+
 def chosen_sites(args: argparse.Namespace) -> list[SiteConfig]:
-    """The sites named on the command line, or every configured one."""
-    sites = load_sites(args)
+    """The sites named on the command line, or the active set."""
+    sites, active = active_sites(args)
     check_known(args.names, sites)
-    return [sites[n] for n in (args.names or sorted(sites))]
+    return [sites[n] for n in (args.names or active)]
 
 
 def check_known(names: Sequence[str], sites: Mapping[str, Any]) -> None:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from crawler.cli.common import (
     EXIT_DEGRADED,
+    EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     CliError,
+    active_sites,
     check_known,
     json_line,
-    load_sites,
     open_store,
     pending_text,
     table,
 )
+from crawler.urls import display_url
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
         resolve_db,
     )
 
-    sites = load_sites(args)
-    names = sorted(sites) if args.all else args.names
+    sites, active = active_sites(args)
+    names = active if args.all else args.names
     if not names:
         raise CliError("name at least one site, or --all (see `rasd sites`)", EXIT_USAGE)
     check_known(names, sites)
@@ -68,8 +71,13 @@ def run(args: argparse.Namespace) -> int:
     })
     print(f"crawling {', '.join(names)} into {mask_secrets(resolve_db(args.db))}", file=sys.stderr)
     summaries = crawl(names, settings)
-    rows = [[s.site, *(getattr(s, c) for c in SUMMARY_COLUMNS)] for s in summaries]
-    print(table(rows, ["site", *SUMMARY_COLUMNS]))
+    rows = [[s.site, *(getattr(s, c) for c in SUMMARY_COLUMNS), s.status, display_url(s.reason)]
+            for s in summaries]
+    print(table(rows, ["site", *SUMMARY_COLUMNS, "status", "reason"]))
+    for s in summaries:
+        for line in network_lines(s.site, s.stats):
+            print(f"rasd: {line}", file=sys.stderr)
+    failed = [s.site for s in summaries if s.status == "failed"]
     if args.stats_file:
         with open(args.stats_file, "w", encoding="utf-8") as fh:
             for s in summaries:
@@ -85,14 +93,40 @@ def run(args: argparse.Namespace) -> int:
     if lost:
         raise StoreError(f"{lost} article(s) could be neither stored nor spooled (spool {spool}); "
                          "the crawl stopped, the next one fetches them again")
+    code = EXIT_FAILED if failed and len(failed) == len(summaries) else EXIT_OK
     if any(waiting.values()):
         print(f"rasd: {pending_text(waiting)} wait in the spool at {spool}; they are stored when "
               "the database is back (next crawl, or `rasd spool --replay`)", file=sys.stderr)
-        return EXIT_DEGRADED
-    if args.trigger == "manual":  # the scheduler settles its runs before judging
+        code = EXIT_DEGRADED
+    elif args.trigger == "manual":  # the scheduler settles its runs before judging
         from crawler.ops.alerts import record_health
+        from crawler.ops.watches import notify_watches
 
         with open_store(args) as store:
             for name in names:
                 record_health(store, sites[name])
-    return EXIT_OK
+            notify_watches(store)
+    sys.stderr.flush()
+    blocked = [s.site for s in summaries if s.status == "blocked"]
+    print(f"{len(failed)} of {len(summaries)} site(s) failed" + (f": {', '.join(failed)}" if failed else "")
+          + (f"; {len(blocked)} blocked (the site refused us): {', '.join(blocked)}" if blocked else ""))
+    return code
+
+
+def network_lines(site: str, stats: dict[str, Any]) -> list[str]:
+    """One line per kind of network failure of a site, and one per host given up: what a
+    crawl without network says instead of a traceback per request."""
+    from crawler.fetch.failures import NETWORK_KINDS
+
+    samples = stats.get("rasd/error_samples") or []
+    lines = []
+    for kind in sorted(NETWORK_KINDS):
+        count = stats.get(f"rasd/errors/{kind}", 0)
+        if count:
+            sample = next((x[len(kind) + 2:] for x in samples if x.startswith(f"{kind}: ")), "")
+            lines.append(f"{site}: {count} request(s) failed: {kind}" + (f" (e.g. {display_url(sample)})"
+                                                                        if sample else ""))
+    skipped = stats.get("rasd/errors/host_given_up", 0)
+    for host, why in (stats.get("rasd/given_up") or {}).items():
+        lines.append(f"{site}: gave up on {host}: {why}; {skipped} request(s) not sent")
+    return lines

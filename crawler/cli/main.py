@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("crawl", parents=[common], help="crawl sites now")
     p.add_argument("names", nargs="*", metavar="NAME")
-    p.add_argument("--all", action="store_true", help="every configured site")
+    p.add_argument("--all", action="store_true", help="every active site (see `rasd sites`)")
     p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log")
     p.add_argument("-s", "--set", action="append", type=setting, metavar="NAME=VALUE",
                    help="override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
@@ -61,9 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="list configured sites with their health; details or a live check of one")
     p.add_argument("names", nargs="*", metavar="NAME", help="show these sites' entry points and layouts")
     p.add_argument("--check", action="store_true",
-                   help="fetch one entry point and one article of each NAME (or --all) and say whether "
-                        "each site can be read here: ok, blocked or failing")
-    p.add_argument("--all", action="store_true", help="with --check: every configured site, in parallel")
+                   help="fetch one entry point and one article of each NAME (default: the active sites) "
+                        "and say whether each site can be read here: ok, blocked or failing")
+    p.add_argument("--all", action="store_true",
+                   help="every configured site, active or not (see README: Active sites); with --check, "
+                        "checked in parallel")
     p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                    help="with --check: give up on a site after this long (default 60)")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -73,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schedule", parents=[common],
                        help="crawl every site on its schedule until stopped (SIGTERM/Ctrl-C)")
-    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: the active ones)")
     p.add_argument("--max-parallel", type=int, default=None,
                    help="crawls running at once (default: number of CPU cores)")
     p.add_argument("--grace", type=float, default=30.0,
@@ -92,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", parents=[common],
                        help="site health; exit code 0 only when every site is healthy")
-    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: all)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: the active ones)")
     p.add_argument("--format", choices=("table", "json"), default="table")
 
     def filters(p: argparse.ArgumentParser) -> None:
@@ -109,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="order of --search results (default relevance; without --search: date)")
     p.add_argument("--limit", type=int, default=50, help="0 = no limit (default 50)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--count", action="store_true", help="print only how many articles match")
 
     p = sub.add_parser("article", parents=[common], help="one article with its read-also links")
     p.add_argument("ref", metavar="URL_OR_ID")
@@ -129,10 +132,40 @@ def build_parser() -> argparse.ArgumentParser:
                    help="embedded store file or MongoDB URI (default: --db / RASD_DB / the default store)")
     p.add_argument("--merge", action="store_true", help="add to a destination that already holds other articles")
 
+    p = sub.add_parser("demo", parents=[common],
+                       help="serve an Arabic demo news site on 127.0.0.1 to try Rasd offline")
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 = any free port)")
+    p.add_argument("--dir", metavar="DIR",
+                   help="where its site config and store go (default: the user data folder's demo/)")
+    p.add_argument("--articles", type=int, default=30, help="articles at start (default 30)")
+    p.add_argument("--publish-every", type=int, default=120, metavar="SECONDS",
+                   help="publish a new article this often, also the demo site's schedule (default 120)")
+
     p = sub.add_parser("parse", parents=[common], help="parse a saved page offline, store nothing")
     p.add_argument("file")
     p.add_argument("--url", required=True, help="the URL the page was saved from")
     p.add_argument("--site", help="site config to use (default: the one owning --url)")
+
+    p = sub.add_parser("serve", parents=[common],
+                       help="browse, search and watch the stored articles in a web browser (read-only)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; any other needs --token)")
+    p.add_argument("--port", type=int, default=8080, help="default 8080")
+    p.add_argument("--token", default=None, help="access token for every page and API call (env "
+                   "RASD_SERVE_TOKEN); required when listening beyond this machine")
+    p.add_argument("--access-log", action="store_true", help="log every request")
+
+    p = sub.add_parser("watch", parents=[common],
+                       help="saved searches: new matches after each crawl are POSTed to a webhook")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("add", parents=[common], help="save a search (replaces one of the same name)")
+    a.add_argument("name")
+    a.add_argument("query", help="search text, as in `rasd articles --search`")
+    a.add_argument("--webhook", metavar="URL", help="where new matches are POSTed as JSON")
+    a.add_argument("--site", action="append", default=[], help="only these sites; repeatable")
+    actions.add_parser("list", parents=[common], help="saved searches").add_argument(
+        "--format", choices=("table", "json"), default="table")
+    actions.add_parser("remove", parents=[common], help="delete a saved search").add_argument("name")
     return parser
 
 
@@ -144,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     logmask.install()
     try:
-        problem = None if args.command in ("migrate", "parse") else legacy_default_problem(args.db)
+        problem = None if args.command in ("migrate", "parse", "demo") else legacy_default_problem(args.db)
         if problem:
             raise StoreError(problem)
         return importlib.import_module(f"crawler.cli.{args.command}").run(args)

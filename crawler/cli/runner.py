@@ -9,6 +9,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.ops.runs import run_verdict
 from crawler.spiders.news import NewsSpider
 
 SUMMARY_COLUMNS = ("fetched", "new", "updated", "unchanged", "duplicates", "errors")
@@ -24,10 +25,13 @@ class CrawlSummary:
     duplicates: int = 0
     errors: int = 0
     finish_reason: str = ""
+    status: str = ""   # ok / degraded / failed / interrupted (crawler.ops.runs.run_verdict)
+    reason: str = ""   # why, when not ok
     stats: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_stats(cls, site: str, stats: dict[str, Any]) -> CrawlSummary:
+        status, reason = run_verdict(stats)
         return cls(
             site=site,
             fetched=stats.get("rasd/pages_fetched", 0),
@@ -37,6 +41,8 @@ class CrawlSummary:
             duplicates=stats.get("rasd/duplicates", 0),
             errors=stats.get("rasd/errors", 0),
             finish_reason=str(stats.get("finish_reason", "")),
+            status=status,
+            reason=reason,
             stats=stats,
         )
 

@@ -36,7 +36,7 @@ from crawler.config import SiteConfig, site_dirs
 from crawler.fetch.blocking import advice_for, is_blocked_kind
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
-from crawler.urls import join_url
+from crawler.urls import display_url, join_url
 from pipelines import OFFLINE_STAGES
 
 MAX_SHOWN_LINKS = 5
@@ -314,7 +314,7 @@ def summary_row(report: CheckReport) -> list[str]:
     worked = report.entry_that_worked
     title = (report.article or {}).get("title") or ""
     read = (title[:SHOWN_TITLE] + ("…" if len(title) > SHOWN_TITLE else "")) if report.article else "—"
-    return [report.site, f"{worked.kind} {worked.url}" if worked else "—", read,
+    return [report.site, f"{worked.kind} {display_url(worked.url)}" if worked else "—", read,
             ", ".join(report.missing) or ("—" if report.article is None else "none"),
             report.verdict, report.why()]
 
@@ -344,9 +344,9 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
         outcome = f"HTTP {e.status}" if e.status else "no response"
         if e.error:
             outcome += f" ({e.error})"
-        print(f"{e.kind:<8} {e.url}\n         {outcome}, {len(e.article_links)} article links")
+        print(f"{e.kind:<8} {display_url(e.url)}\n         {outcome}, {len(e.article_links)} article links")
         for url in e.article_links[:MAX_SHOWN_LINKS]:
-            print(f"           {url}")
+            print(f"           {display_url(url)}")
     for _, evidence in report.blocked:
         print(f"refused  {evidence}")
     if report.blocked and not report.ok:
@@ -355,7 +355,7 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
         if not report.blocked:  # refused is not misconfigured
             print("no article link found in any entry point: check feeds/sitemaps/start_urls and article_urls")
         return
-    print(f"article  {report.article_url}\n         HTTP {report.article_status or '-'}"
+    print(f"article  {display_url(report.article_url)}\n         HTTP {report.article_status or '-'}"
           + (f" ({report.article_error})" if report.article_error else ""))
     if report.article is None:
         return
@@ -364,6 +364,8 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
     for key in _SHOWN:
         value = article[key]
         shown = ", ".join(value) if isinstance(value, list) else value
+        if key == "url" and shown:
+            shown = display_url(shown)
         via = f"  [{layers[key]}]" if key in layers else ""
         print(f"  {key + ':':<11}{shown if shown not in (None, '') else '—'}{via}")
     paragraphs = [p for p in article["body"].split("\n\n") if p.strip()]
@@ -373,7 +375,7 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
         print(f"    first: {paragraphs[0][:200]}\n    last:  {paragraphs[-1][-200:]}")
     print(f"  read also: {len(article['read_also'])} links")
     for link in article["read_also"]:
-        print(f"    - {link['title']}  <{link['url']}>")
+        print(f"    - {link['title']}  <{display_url(link['url'])}>")
     for warning in warnings(site, article):
         print(f"warning: {warning}")
 
@@ -381,12 +383,12 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
 # --- the command ---------------------------------------------------------------------------
 
 
-def run_cli(args: argparse.Namespace, sites: dict[str, SiteConfig]) -> int:
-    """``rasd sites --check NAME…|--all``: one site in detail, or many in one verdict table;
-    exit 1 when any site cannot be read."""
+def run_cli(args: argparse.Namespace, sites: dict[str, SiteConfig], active: list[str]) -> int:
+    """``rasd sites --check [NAME…|--all]``: one site in detail, or many in one verdict table
+    (no names: the active sites); exit 1 when any site cannot be read."""
     from crawler.cli.runner import project_settings
 
-    names = sorted(sites) if args.all else args.names
+    names = sorted(sites) if args.all else (args.names or active)
     budget = args.budget or DEFAULT_BUDGET
     if not names:
         raise CliError("name the sites to check, or --all", EXIT_USAGE)

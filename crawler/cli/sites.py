@@ -9,34 +9,46 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.cli.common import EXIT_OK, check_known, load_sites, table
+from crawler.cli.common import EXIT_OK, active_sites, check_known, table
+from crawler.config import BUILTINS_FILE
 
 if TYPE_CHECKING:
     from crawler.config import SiteConfig
 
 
 def run(args: argparse.Namespace) -> int:
-    sites = load_sites(args)
+    sites, active = active_sites(args)
     if args.check:  # a live check loads Scrapy: only then
         from crawler.cli.sitecheck import run_cli
 
-        return run_cli(args, sites)
+        return run_cli(args, sites, active)
     check_known(args.names, sites)
-    chosen = [sites[n] for n in args.names] if args.names else list(sites.values())
+    # JSON lists every configured site with its "active" flag; the table the active set.
+    if args.names:
+        chosen = [sites[n] for n in args.names]
+    else:
+        chosen = [s for s in sites.values() if args.all or args.format == "json" or s.name in active]
     health = _health(args, chosen)
     if args.format == "json":
-        print(json.dumps([_site_json(s, health.get(s.name)) for s in chosen], ensure_ascii=False, indent=2))
+        print(json.dumps([_site_json(s, health.get(s.name), s.name in active) for s in chosen],
+                         ensure_ascii=False, indent=2))
     elif args.names:
         for site in chosen:
             _print_site_details(site, health.get(site.name))
             print()
     else:
         rows = [[s.name, s.title, s.schedule, "yes" if s.render else "no", _entry_kinds(s),
-                 _health_words(health.get(s.name))]
+                 _health_words(health.get(s.name)), *(["yes" if s.name in active else "no"] if args.all else [])]
                 for s in chosen]
-        print(table(rows, ["name", "title", "schedule", "render", "entry points", "health"]))
+        print(table(rows, ["name", "title", "schedule", "render", "entry points", "health",
+                           *(["active"] if args.all else [])]))
         print(f"\n{len(chosen)} sites · entry points of one site: rasd sites NAME · "
               "try one: rasd sites --check NAME")
+        inactive = sorted(set(sites) - set(active))
+        if inactive and not args.all:
+            print(f"{len(inactive)} more configured site(s) not active (crawl --all, schedule and status "
+                  f"leave them out): {', '.join(inactive)}; `rasd sites --all` lists them, "
+                  f"a name in {BUILTINS_FILE} in your sites folder makes one active")
     if args.format != "json" and any(s.render for s in chosen):
         _print_browser()
     return EXIT_OK
@@ -69,11 +81,12 @@ def _entry_kinds(site: SiteConfig) -> str:
     return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts if n)
 
 
-def _site_json(site: SiteConfig, health: Any) -> dict[str, Any]:
+def _site_json(site: SiteConfig, health: Any, active: bool) -> dict[str, Any]:
     from crawler.storage.query import iso
 
     return {
-        "name": site.name, "title": site.title, "schedule": site.schedule, "render": site.render,
+        "name": site.name, "title": site.title, "active": active, "schedule": site.schedule,
+        "render": site.render,
         "timezone": site.timezone, "feeds": list(site.feeds), "sitemaps": list(site.sitemaps),
         "listings": list(site.start_urls), "article_urls": [p.pattern for p in site.article_urls],
         "selectors": sorted(site.selectors),

@@ -24,8 +24,20 @@ from lxml import html as lxml_html
 
 from crawler.arabic import normalise
 from crawler.config import SiteConfig
-from crawler.dates import parse_date
-from crawler.extract import body, heuristics, jsonld, layouts, meta, readalso, selectors, textutil
+from crawler.dates import parse_date, without_zone
+from crawler.extract import (
+    attribution,
+    body,
+    heuristics,
+    jsonld,
+    layouts,
+    meta,
+    names,
+    readalso,
+    selectors,
+    textutil,
+    verdict,
+)
 from crawler.extract.textutil import clean, one_line
 from crawler.urls import join_url
 
@@ -88,7 +100,7 @@ def _valid_authors(values: list[str], ctx: _Context) -> list[str]:
         if (not name or len(name) > 80 or "://" in name or name.startswith(("www.", "@"))
                 or ctx.is_site(name)):
             continue
-        out.append(name)
+        out += [n for n in names.split_names(name) if not ctx.is_site(n)]
     return out
 
 
@@ -168,8 +180,27 @@ def _title(layers: list[tuple[str, dict[str, Any]]], headlines: list[str], site_
     return (headlines[0], "heuristics") if headlines else ("", "")
 
 
+def _one_clock_for_the_family(article: dict[str, Any], sources: dict[str, str],
+                              layers: dict[str, dict[str, Any]], tz: str) -> None:
+    """Metadata whose times are the site's wall clock with a wrong zone (youm7's
+    ``article:published_time`` says 06:00Z for a story printed "06:00 ص", Cairo time): when
+    the printed publication date won and the metadata's own says the same clock reading in
+    another zone, every date of that metadata family (``modified`` too) is read as the
+    site's wall clock — one correction for the family, not one per field."""
+    family = sources.get("modified")
+    if family not in ("jsonld", "meta") or sources.get("published") in (family, None):
+        return
+    claimed, printed = layers[family].get("published"), parse_date(article["published"], tz)
+    local = parse_date(without_zone(claimed), tz)
+    if printed is None or local is None or parse_date(claimed, tz) == local:
+        return  # not the family's clock, or its zone is right
+    if abs((local - printed).total_seconds()) < 60 and (clock := without_zone(article["modified"])):
+        article["modified"] = clock
+
+
 def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict[str, Any]:
-    """All fields of one page as published (raw date strings; later stages parse them)."""
+    """All fields of one page as published (raw date strings; later stages parse them), and
+    ``not_article``: (error kind, why) when the page is no article (see verdict), else None."""
     tree = parse_html(html)
     ld = jsonld.extract(tree)  # before scripts go: JSON-LD lives in <script>
     etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
@@ -201,10 +232,12 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
                 article[field], sources[field] = value, layer
                 break
 
+    _one_clock_for_the_family(article, sources, dict(layers), site.timezone if site else "UTC")
     if "image" in article and not (image := join_url(url, article["image"])):
         del article["image"], sources["image"]
     elif "image" in article:
         article["image"] = image
+    linked = verdict.link_texts(tree)
     links = readalso.extract(tree, url, site_selectors.get("read_also", ()), page)
     if site_selectors.get("remove"):
         body.remove(tree, site_selectors["remove"])
@@ -217,15 +250,19 @@ def extract_article(html: str, url: str, site: SiteConfig | None = None) -> dict
             text, layer = ld_body, "jsonld"  # trafilatura missed the article; its JSON-LD has it
     if text:
         text, bylines = body.tidy(text, [title, *seen["headlines"]])
+        text, agency = attribution.take(text, ctx.site_keys)
+        if agency and "source" not in article:
+            article["source"], sources["source"] = agency, "body"
         if text:
             article["body"], sources["body"] = text, layer
-        if "authors" not in article and (names := _valid_authors(bylines, ctx)):
-            article["authors"], sources["authors"] = names, "heuristics"
+        if "authors" not in article and (bylined := _valid_authors(bylines, ctx)):
+            article["authors"], sources["authors"] = bylined, "heuristics"
         if "summary" not in article and text and (lead := _valid_summary(text.split("\n\n")[0], ctx)) \
                 and len(lead) <= 500:
             article["summary"], sources["summary"] = lead, "body"  # the lead paragraph
     article["read_also"] = links
     article["canonical"] = meta.canonical(tree, url)
+    article["not_article"] = verdict.not_article(article.get("title", ""), article.get("body", ""), linked)
     article["extraction"] = sources
     if layout:
         article["layout"] = layout.name

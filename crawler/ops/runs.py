@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 from bson import ObjectId
@@ -73,8 +74,14 @@ def latest_run(store: Store, site: str) -> dict[str, Any] | None:
     return store.latest_run(site)
 
 
-def find_runs(store: Store, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-    return store.find_runs(site=site, limit=limit)
+def find_runs(store: Store, site: str | None = None, limit: int = 20, status: str | None = None,
+              since: datetime | None = None) -> list[dict[str, Any]]:
+    return store.find_runs(site=site, status=status, limit=limit, since=since)
+
+
+def run_counts(store: Store) -> dict[tuple[str, str], int]:
+    """Recorded runs per (site, status), for the metrics."""
+    return store.run_counts()
 
 
 def run_status(finish_reason: str, content_responses: int) -> str:
@@ -85,6 +92,33 @@ def run_status(finish_reason: str, content_responses: int) -> str:
     if finish_reason not in _CLEAN_REASONS or content_responses == 0:
         return "failed"
     return "ok"
+
+
+def run_verdict(stats: dict[str, Any], finish_reason: str | None = None) -> tuple[str, str]:
+    """Status of a site's crawl and, unless it is ``ok``, why, in a few words: what ``rasd
+    crawl`` prints per site and what the run record keeps."""
+    finish_reason = str(finish_reason or stats.get("finish_reason", ""))
+    fields = stats_fields(stats)
+    status = blocked_status(run_status(finish_reason, stats.get("rasd/content_responses", 0)), fields)
+    if status == "ok" and stats.get("rasd/degraded"):
+        status = "degraded"
+    if status == "ok":
+        return status, ""
+    if status == "degraded":
+        return status, f"database unavailable, {stats.get('rasd/spooled', 0)} article(s) spooled"
+    if status == "interrupted":
+        return status, "stopped before the end"
+    if status == "blocked":
+        refused = sorted(k for k in fields["errors"] if is_blocked_kind(k))
+        return status, f"the site refused us ({', '.join(refused)})"
+    given_up = stats.get("rasd/given_up") or {}
+    if given_up:
+        return status, "unreachable: " + "; ".join(f"{host}: {why}" for host, why in given_up.items())
+    if finish_reason not in _CLEAN_REASONS:
+        return status, f"crawl ended: {finish_reason or 'unknown'}"
+    errors = sorted(((v, k[len("rasd/errors/"):]) for k, v in stats.items() if k.startswith("rasd/errors/")),
+                    reverse=True)
+    return status, "no page answered" + (": " + ", ".join(f"{k} {v}" for v, k in errors[:3]) if errors else "")
 
 
 def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
@@ -119,6 +153,8 @@ def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
         "spooled": stats.get("rasd/spooled", 0),
         "replayed": stats.get("rasd/replayed", 0),
         "spool_waiting": stats.get("rasd/spool_waiting", 0),
+        # Hosts given up after repeated network failures (crawler.fetch.unreachable): host → why.
+        "given_up": stats.get("rasd/given_up") or {},
     }
 
 
@@ -167,7 +203,6 @@ class RunRecorder:
         settings = crawler.settings
         self.run_id = ObjectId(settings["RASD_RUN_ID"]) if settings.get("RASD_RUN_ID") else ObjectId()
         self.trigger = settings.get("RASD_TRIGGER") or "manual"
-        self.content_responses = 0
         self.site = ""
         self.started = utcnow()
 
@@ -229,16 +264,16 @@ class RunRecorder:
         # robots.txt itself is no content (a site opting out of robots.txt marks every request
         # dont_obey_robotstxt, so the URL decides)
         if response.status < 400 and not request.url.endswith("/robots.txt"):
-            self.content_responses += 1
+            self.crawler.stats.inc_value("rasd/content_responses")
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
-        fields = stats_fields(stats)
-        status = blocked_status(run_status(reason, self.content_responses), fields)
+        status, why = run_verdict(stats, reason)
         finished = utcnow()
         fields = {
-            **fields,
-            "status": "degraded" if status == "ok" and stats.get("rasd/degraded") else status,
+            **stats_fields(stats),
+            "status": status,
+            "reason": why,
             "finish_reason": reason,
             "finished": finished,
             "duration": round((finished - self.started).total_seconds(), 3),
@@ -247,6 +282,6 @@ class RunRecorder:
         problem = self._write(update)
         if problem:
             if fields["status"] == "ok":  # the database was down for part of this run after all
-                fields["status"] = "degraded"
+                fields["status"], fields["reason"] = "degraded", "database unavailable, run record spooled"
             fields["error_samples"] = [*fields["error_samples"], f"run record spooled: {problem}"]
             self._spool(update, problem)

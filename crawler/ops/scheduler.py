@@ -34,6 +34,7 @@ from crawler.ops.alerts import record_health
 from crawler.ops.health import schedule_period
 from crawler.ops.leases import DEFAULT_TTL, Lease, owner_id
 from crawler.ops.runs import finish_run, latest_run, new_run
+from crawler.ops.watches import notify_watches
 from crawler.storage.failover import FailoverStore
 from crawler.storage.spool import Spool, spool_dir
 from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
@@ -198,6 +199,7 @@ class CrawlScheduler:
                     run_id = new_run(store, name, "schedule", scheduler=self.owner)
                     self._crawl(store, site, run_id, lease)
                     health = record_health(store, site)
+                    notify_watches(store)
                     logger.info("%s: %s (%s)", name, health.state, health.reason)
                 finally:
                     lease.release()

@@ -6,6 +6,8 @@ a live crawl produce the same result.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,21 +16,11 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet import defer, error
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 from twisted.python.failure import Failure
-from twisted.web.client import ResponseFailed
 
 from crawler.config import ConfigError, SiteConfig
 from crawler.errors import record_error
@@ -36,6 +28,7 @@ from crawler.fetch.blocking import BROWSER_HEADERS, blocked_response
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
 from crawler.fetch.discovery import Entry, parse_feed, parse_sitemap
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
+from crawler.fetch.failures import failure_kind
 from crawler.fetch.identity import fetch_url, identity_meta, request_key
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
@@ -47,23 +40,8 @@ from pipelines.base import sites_for
 logger = logging.getLogger(__name__)
 
 MAX_LISTING_DEPTH = 3
-# Failure types → error kinds in stats (rasd/errors/<kind>).
-_FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
-    (CannotResolveHostError, "dns"),
-    (error.DNSLookupError, "dns"),
-    (DownloadConnectionRefusedError, "connection_refused"),
-    (error.ConnectionRefusedError, "connection_refused"),
-    (DownloadTimeoutError, "timeout"),
-    (defer.TimeoutError, "timeout"),
-    (error.TimeoutError, "timeout"),
-    (DownloadCancelledError, "too_large"),  # bodies over DOWNLOAD_MAXSIZE are cancelled
-    (ResponseDataLossError, "truncated"),
-    (DownloadFailedError, "connection_lost"),
-    (ResponseFailed, "connection_lost"),
-    (error.ConnectionLost, "connection_lost"),
-)
-_IGNORED_KINDS = (("DOWNLOAD_MAXSIZE", "too_large"), ("robots.txt", "robots_disallowed"),
-                  ("redirections", "redirect_loop"))
+# Longest wait, in seconds, of listings for the feeds and sitemaps (see NewsSpider.start).
+DISCOVERY_WAIT = 15.0
 
 
 class NewsSpider(scrapy.Spider):
@@ -77,6 +55,11 @@ class NewsSpider(scrapy.Spider):
         self.requested = 0
         # Stored articles (or None) for the links of the page being parsed: one query per page.
         self.looked_up: dict[str, dict[str, Any] | None] = {}
+        # What feeds and sitemaps said about each article URL, from every path that found it:
+        # a story reached first through a listing still gets the feed's time of day.
+        self.hints: dict[str, dict[str, str]] = {}
+        self.discovery_pending = 0  # feeds and sitemaps of start() not yet read
+        self.discovery_done = asyncio.Event()
         self.no_browser: str | None = None
         self.store_problem: str | None = None  # why stored articles cannot be looked up
 
@@ -114,10 +97,18 @@ class NewsSpider(scrapy.Spider):
             self.record_error("store", self.store_problem)
         if self.skipped_without_browser():
             return
-        for url in self.site.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, dont_filter=True)
-        for url in self.site.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True)
+        discovery = [(url, self.parse_feed) for url in self.site.feeds] + \
+                    [(url, self.parse_sitemap) for url in self.site.sitemaps]
+        self.discovery_pending = len(discovery)
+        for url, callback in discovery:
+            yield scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True,
+                                 meta={"rasd_discovery": True})
+        if discovery and self.site.start_urls and is_asyncio_reactor_installed():
+            # Listings wait for the feeds and sitemaps (boundedly): an article found on both
+            # is then fetched knowing their dates — the time of day its page may not print.
+            # (Rasd's settings install the asyncio reactor; another one just does not wait.)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.discovery_done.wait(), DISCOVERY_WAIT)
         for url in self.site.start_urls:
             yield self.page_request(url, self.parse_listing, "listing", {"listing_depth": 0}, dont_filter=True)
 
@@ -140,13 +131,23 @@ class NewsSpider(scrapy.Spider):
         return blocked is not None
 
     def parse_feed(self, response: Response) -> Any:
-        if self.refused(response):
-            return
-        entries = parse_feed(response.body)
-        if not entries:
-            # Empty for us, or for bots only? One request as a browser would make tells.
-            yield self.browser_probe(response)
-        yield from self.article_requests(entries, response.url)
+        try:
+            if self.refused(response):
+                return
+            entries = parse_feed(response.body)
+            if not entries:
+                # Empty for us, or for bots only? One request as a browser would make tells.
+                yield self.browser_probe(response)
+            yield from self.article_requests(entries, response.url)
+        finally:
+            self.discovered(response.meta)
+
+    def discovered(self, meta: dict[str, Any]) -> None:
+        """One of start()'s feeds or sitemaps is read (or failed): once all are, listings go."""
+        if meta.get("rasd_discovery"):
+            self.discovery_pending -= 1
+            if self.discovery_pending <= 0:
+                self.discovery_done.set()
 
     def browser_probe(self, response: Response) -> scrapy.Request:
         """The empty feed again with a browser's headers; only to diagnose, its entries are
@@ -168,18 +169,21 @@ class NewsSpider(scrapy.Spider):
         self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]
 
     def parse_sitemap(self, response: Response) -> Any:
-        if self.refused(response):
-            return
-        sitemap = parse_sitemap(response.body)
-        if not sitemap.entries and not sitemap.children:
-            self.record_error("sitemap", f"no URLs in sitemap {response.url}")
-        for child in sitemap.children:
-            if self.site.owns(child):
-                yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
-        yield from self.article_requests(
-            [e for e in sitemap.entries if not self.site.article_urls or self.site.is_article_url(e.url)],
-            response.url,
-        )
+        try:
+            if self.refused(response):
+                return
+            sitemap = parse_sitemap(response.body)
+            if not sitemap.entries and not sitemap.children:
+                self.record_error("sitemap", f"no URLs in sitemap {response.url}")
+            for child in sitemap.children:
+                if self.site.owns(child):
+                    yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
+            yield from self.article_requests(
+                [e for e in sitemap.entries if not self.site.article_urls or self.site.is_article_url(e.url)],
+                response.url,
+            )
+        finally:
+            self.discovered(response.meta)
 
     def parse_listing(self, response: Response) -> Any:
         if not isinstance(response, TextResponse) or self.refused(response):
@@ -234,6 +238,9 @@ class NewsSpider(scrapy.Spider):
         if self.site.max_pages and self.requested >= self.site.max_pages:
             return
         key = owner.canonical(url)
+        if hints:
+            known = self.hints.setdefault(key, {})
+            known.update({k: v for k, v in hints.items() if k not in known})
         stored = self.looked_up[key] if key in self.looked_up else self.known([key]).get(key)
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
@@ -306,8 +313,9 @@ class NewsSpider(scrapy.Spider):
             self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
             return
         encoding, text = decode_page(body, ctype)
+        key = request_key(response.request)
         yield RawPage(
-            url=request_key(response.request),
+            url=key,
             final_url=response.url,
             status=response.status,
             html=text,
@@ -320,11 +328,13 @@ class NewsSpider(scrapy.Spider):
                 or None,
             },
             depth=response.meta.get("rasd_depth", 0),
-            hints=response.meta.get("rasd_hints", {}),
+            hints={**self.hints.get(key, {}), **response.meta.get("rasd_hints", {})},
         )
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
+        if request is not None:
+            self.discovered(request.meta)
         url = request.url if request else "?"
         # A refusal is named by what refused us (a challenge page rather than its 403).
         blocked = blocked_response(failure.value.response) if failure.check(HttpError) else None
@@ -337,16 +347,3 @@ class NewsSpider(scrapy.Spider):
     def record_error(self, kind: str, message: str, level: int = logging.WARNING) -> None:
         record_error(self.crawler.stats, kind, message, level)
 
-
-def failure_kind(failure: Failure) -> str:
-    """A short, stable name for why a request failed."""
-    if failure.check(HttpError):
-        return f"http_{failure.value.response.status}"
-    if failure.check(IgnoreRequest):
-        message = failure.getErrorMessage()
-        return next((kind for needle, kind in _IGNORED_KINDS if needle in message), "ignored")
-    for exc_type, kind in _FAILURE_KINDS:
-        if failure.check(exc_type):
-            return kind
-    name = failure.type.__name__ if failure.type else "error"
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")

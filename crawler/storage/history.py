@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from crawler.storage.query import iso
@@ -27,12 +28,14 @@ class Change:
 
 
 def history(store: Store, article: dict[str, Any]) -> list[Change]:
-    """Every edit of a stored article, oldest first."""
+    """Every edit of a stored article, oldest first (none for an article stored once)."""
     snapshots = [v["previous"] | {"replaced": v.get("replaced"), "changed": v.get("changed") or []}
                  for v in store.article_versions(article["_id"])]
+    if not snapshots:  # never edited
+        return []
     current = {k: article.get(k) for k in VERSIONED_FIELDS} | {"version": article.get("version")}
     changes = []
-    for older, newer in zip(snapshots, [*snapshots[1:], current], strict=True):
+    for older, newer in pairwise([*snapshots, current]):
         change = Change(old=older.get("version") or 0, new=newer.get("version") or 0,
                         replaced=iso(older["replaced"]), changed=list(older["changed"]))
         for key in ("title", "published", "modified"):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pymongo
@@ -213,6 +213,8 @@ class MongoStore(Store):
             query["language"] = q.language
         if q.hide_duplicates:
             query["duplicate_of"] = None
+        if q.seen_since:
+            query["first_seen"] = {"$gte": q.seen_since}
         return query
 
     def _query(self, q: ArticleQuery) -> tuple[dict[str, Any], analyzer.Search | None] | None:
@@ -264,18 +266,22 @@ class MongoStore(Store):
     def iter_articles(self, q: ArticleQuery | None = None) -> Iterator[dict[str, Any]]:
         return iter(self.articles.find(self._filter(q or ArticleQuery()), _NO_SEARCH).sort("_id", 1))
 
-    def articles_per_day(self, since: datetime, site: str | None = None) -> list[tuple[str, date, int]]:
-        match: dict[str, Any] = {"published": {"$gte": since}}
+    def articles_per_day(self, since: datetime, site: str | None = None) -> list[tuple[str, str, int]]:
+        match: dict[str, Any] = {"first_seen": {"$gte": since}}
         if site:
             match["site"] = site
         rows = self.articles.aggregate([
             {"$match": match},
             {"$group": {"_id": {"site": "$site", "day": {"$dateToString": {"format": "%Y-%m-%d",
-                                                                            "date": "$published"}}},
+                                                                            "date": "$first_seen"}}},
                         "n": {"$sum": 1}}},
             {"$sort": {"_id.site": 1, "_id.day": 1}},
         ])
-        return [(r["_id"]["site"], date.fromisoformat(r["_id"]["day"]), r["n"]) for r in rows]
+        return [(r["_id"].get("site") or "", r["_id"]["day"], r["n"]) for r in rows]
+
+    def newest_first_seen(self) -> dict[str, datetime]:
+        rows = self.articles.aggregate([{"$group": {"_id": "$site", "last": {"$max": "$first_seen"}}}])
+        return {row["_id"]: row["last"] for row in rows if row["_id"] and row["last"]}
 
     def site_activity(self, site: str, since: datetime) -> tuple[int, datetime | None]:
         recent = self.articles.count_documents({"site": site, "first_seen": {"$gte": since}})
@@ -331,10 +337,33 @@ class MongoStore(Store):
         return self.runs.find_one({"site": site}, sort=[("started", -1)])
 
     def find_runs(self, site: str | None = None, status: str | None = None, limit: int = 20,
-                  trigger: str | None = None) -> list[dict[str, Any]]:
-        query = {k: v for k, v in (("site", site), ("status", status), ("trigger", trigger)) if v}
+                  trigger: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {k: v for k, v in (("site", site), ("status", status), ("trigger", trigger)) if v}
+        if since:
+            query["started"] = {"$gte": since}
         cursor = self.runs.find(query).sort("started", -1)
         return list(cursor.limit(limit) if limit else cursor)
+
+    def run_counts(self) -> dict[tuple[str, str], int]:
+        rows = self.runs.aggregate([{"$group": {"_id": {"site": "$site", "status": "$status"}, "n": {"$sum": 1}}}])
+        return {(row["_id"].get("site") or "", row["_id"].get("status") or ""): row["n"] for row in rows}
+
+    # --- saved searches -------------------------------------------------------------------
+
+    def save_watch(self, doc: dict[str, Any]) -> None:
+        self.db["watches"].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    def list_watches(self) -> list[dict[str, Any]]:
+        return list(self.db["watches"].find({}).sort("_id", 1))
+
+    def remove_watch(self, name: str) -> bool:
+        return self.db["watches"].delete_one({"_id": name}).deleted_count == 1
+
+    def update_watch(self, name: str, fields: dict[str, Any]) -> None:
+        self.db["watches"].update_one({"_id": name}, {"$set": fields})
+
+    def ping(self) -> None:
+        self.runs.find_one({}, {"_id": 1})
 
     # --- leases ---------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ class ArticleQuery:
     search: str | None = None
     language: str | None = None
     hide_duplicates: bool = False
+    seen_since: datetime | None = None   # first stored then or later (saved searches)
     sort: Literal["relevance", "date"] = "relevance"
     limit: int = 50          # 0 = no limit
     offset: int = 0

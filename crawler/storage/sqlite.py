@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from base64 import b64decode, b64encode
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +79,12 @@ CREATE TABLE leases (
     site TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE, owner TEXT, acquired INTEGER, expires INTEGER NOT NULL
 );
 CREATE TABLE site_health (site TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE watches (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE INDEX articles_first_seen ON articles (first_seen);
 CREATE VIRTUAL TABLE search USING fts5 (title, body, content = '', tokenize = 'unicode61 remove_diacritics 0');
 """
 # Index name -> the document fields it serves (Store.index_keys).
-_INDEX_KEYS = {("url",), ("_id",), ("site", "published"), ("published",), ("site", "first_seen"),
+_INDEX_KEYS = {("url",), ("_id",), ("site", "published"), ("published",), ("site", "first_seen"), ("first_seen",),
                ("fingerprint", "site"), ("cluster_id",), ("aliases",), ("lsh",)}
 # Kept in columns or tables of their own, not in the JSON document.
 _OUTSIDE_DOC = ("_id", "url", "minhash", "lsh")
@@ -489,6 +491,9 @@ class SqliteStore(Store):
             params.append(q.language)
         if q.hide_duplicates:
             where.append("a.duplicate_of IS NULL")
+        if q.seen_since:
+            where.append("a.first_seen >= ?")
+            params.append(ms(q.seen_since))
         return where, params
 
     def _query(self, q: ArticleQuery) -> tuple[str, list[Any], analyzer.Search | None] | None:
@@ -559,12 +564,16 @@ class SqliteStore(Store):
                 yield self._doc(row, full=True, bands=self._bands_of(row[0]))
             last = rows[-1][0]
 
-    def articles_per_day(self, since: datetime, site: str | None = None) -> list[tuple[str, date, int]]:
+    def articles_per_day(self, since: datetime, site: str | None = None) -> list[tuple[str, str, int]]:
         rows = self._rows(
-            "SELECT site, date(published / 1000, 'unixepoch') AS day, count(*) FROM articles "
-            "WHERE published >= ?" + (" AND site = ?" if site else "") + " GROUP BY site, day ORDER BY site, day",
+            "SELECT site, date(first_seen / 1000, 'unixepoch') AS day, count(*) FROM articles "
+            "WHERE first_seen >= ?" + (" AND site = ?" if site else "") + " GROUP BY site, day ORDER BY site, day",
             [ms(since), *([site] if site else [])])
-        return [(s, date.fromisoformat(d), n) for s, d, n in rows]
+        return [(s or "", d, n) for s, d, n in rows]
+
+    def newest_first_seen(self) -> dict[str, datetime]:
+        rows = self._rows("SELECT site, max(first_seen) FROM articles WHERE site IS NOT NULL GROUP BY site")
+        return {s: from_ms(v) for s, v in rows if v is not None}
 
     def site_activity(self, site: str, since: datetime) -> tuple[int, datetime | None]:
         count, newest = self._rows("SELECT (SELECT count(*) FROM articles WHERE site = ? AND first_seen >= ?), "
@@ -638,12 +647,42 @@ class SqliteStore(Store):
         return runs[0] if runs else None
 
     def find_runs(self, site: str | None = None, status: str | None = None, limit: int = 20,
-                  trigger: str | None = None) -> list[dict[str, Any]]:
+                  trigger: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
         where = [f"{col} = ?" for col, v in (("site", site), ("status", status), ("trigger", trigger)) if v]
-        params = [v for v in (site, status, trigger) if v]
+        params: list[Any] = [v for v in (site, status, trigger) if v]
+        if since:
+            where.append("started >= ?")
+            params.append(ms(since))
         sql = ("SELECT doc FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY started DESC" + (" LIMIT ?" if limit else ""))
         return [loads(r[0]) for r in self._rows(sql, [*params, *([limit] if limit else [])])]
+
+    def run_counts(self) -> dict[tuple[str, str], int]:
+        return {(s or "", st or ""): n for s, st, n in self._rows("SELECT site, status, count(*) FROM runs "
+                                                                   "GROUP BY site, status")}
+
+    # --- saved searches -------------------------------------------------------------------
+
+    def save_watch(self, doc: dict[str, Any]) -> None:
+        with self._write():
+            self.conn.execute("INSERT OR REPLACE INTO watches (name, doc) VALUES (?, ?)", (doc["_id"], dumps(doc)))
+
+    def list_watches(self) -> list[dict[str, Any]]:
+        return [loads(r[0]) for r in self._rows("SELECT doc FROM watches ORDER BY name")]
+
+    def remove_watch(self, name: str) -> bool:
+        with self._write():
+            return self.conn.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount == 1
+
+    def update_watch(self, name: str, fields: dict[str, Any]) -> None:
+        with self._write():
+            row = self.conn.execute("SELECT doc FROM watches WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                doc = {**loads(row[0]), **fields}
+                self.conn.execute("UPDATE watches SET doc = ? WHERE name = ?", (dumps(doc), name))
+
+    def ping(self) -> None:
+        self._rows("SELECT 1 FROM runs LIMIT 1")
 
     # --- leases ---------------------------------------------------------------------------
 

@@ -18,12 +18,13 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bson.errors import BSONError
 
+from crawler.dates import refines
 from crawler.storage import neardup
 from crawler.storage.paths import (  # noqa: F401 - part of this module's interface
     DB_NAME,
@@ -313,12 +314,16 @@ class Store(ABC):
         new_aliases = [a for a in dict.fromkeys([doc["url"], *(doc.get("aliases") or ())])
                        if a != existing["url"] and a not in (existing.get("aliases") or ())]
         from_feed = {f for f, layer in (doc.get("extraction") or {}).items() if layer == "feed"}
+        was_feed = {f for f, layer in (existing.get("extraction") or {}).items() if layer == "feed"}
         changed = tuple(
             f for f in VERSIONED_FIELDS
             # A field the refetch did not find is not a change, nor is a date only the feed or
             # sitemap gave (another discovery path may word it differently): edits are the page's.
+            # Nor is the page's day when the feed had told the time of that day.
             if doc.get(f) is not None and f not in from_feed
             and as_utc(doc.get(f)) != as_utc(existing.get(f))
+            and not (f in was_feed and isinstance(existing.get(f), datetime)
+                     and refines(as_utc(doc[f]), as_utc(existing[f])))
         )
         # Whatever is not the article's identity is refreshed: validators for the next
         # conditional GET, read-also links, the fetch time.
@@ -479,8 +484,12 @@ class Store(ABC):
         (export, migrate); ``q`` filters by site and dates."""
 
     @abstractmethod
-    def articles_per_day(self, since: datetime, site: str | None = None) -> list[tuple[str, date, int]]:
-        """(site, publication day UTC, articles) from ``since`` on."""
+    def articles_per_day(self, since: datetime, site: str | None = None) -> list[tuple[str, str, int]]:
+        """(site, "YYYY-MM-DD", articles first stored that UTC day) from ``since`` on."""
+
+    @abstractmethod
+    def newest_first_seen(self) -> dict[str, datetime]:
+        """When each site's newest article was first stored."""
 
     @abstractmethod
     def site_activity(self, site: str, since: datetime) -> tuple[int, datetime | None]:
@@ -532,8 +541,32 @@ class Store(ABC):
 
     @abstractmethod
     def find_runs(self, site: str | None = None, status: str | None = None, limit: int = 20,
-                  trigger: str | None = None) -> list[dict[str, Any]]:
-        """Newest first; ``limit`` 0 = all."""
+                  trigger: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Newest first; ``limit`` 0 = all; ``since``: started then or later."""
+
+    @abstractmethod
+    def run_counts(self) -> dict[tuple[str, str], int]:
+        """Recorded runs per (site, status)."""
+
+    # --- saved searches (``rasd watch``) ----------------------------------------------------
+
+    @abstractmethod
+    def save_watch(self, doc: dict[str, Any]) -> None:
+        """Create or replace the saved search named ``doc["_id"]``."""
+
+    @abstractmethod
+    def list_watches(self) -> list[dict[str, Any]]:
+        """Every saved search, by name."""
+
+    @abstractmethod
+    def remove_watch(self, name: str) -> bool: ...
+
+    @abstractmethod
+    def update_watch(self, name: str, fields: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def ping(self) -> None:
+        """One cheap read: raises when the database cannot be reached."""
 
     # --- leases ---------------------------------------------------------------------------
 

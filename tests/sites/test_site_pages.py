@@ -28,7 +28,9 @@ from pipelines.offline import parse_page
 from tests.conftest import shared_path
 
 EXPECTED = sorted((Path(__file__).parent / "expected").glob("*.json"))
-FIELDS = ("title", "published", "authors", "tags", "read_also", "body_first", "body_last", "layout")
+FIELDS = ("title", "published", "modified", "authors", "source", "tags", "read_also", "body_first",
+          "body_last", "layout")
+OPTIONAL = ("modified", "source", "layout")  # checked where the expected file gives them
 _SPACE = re.compile(r"\s+")
 
 
@@ -41,7 +43,7 @@ def _cases() -> list[Any]:
     for path in EXPECTED:
         exp = _expected(path)
         for field in FIELDS:
-            if field == "layout" and "layout" not in exp:
+            if field in OPTIONAL and field not in exp:
                 continue
             marks = []
             if field in exp.get("known_gaps", {}):
@@ -73,8 +75,8 @@ def _when(value: str | None) -> datetime | None:
 def test_saved_page(stem: str, field: str) -> None:
     exp = _expected(Path(__file__).parent / "expected" / f"{stem}.json")
     got = _parsed(stem)
-    if field == "published":
-        assert _when(got["published"]) == _when(exp["published"])
+    if field in ("published", "modified"):
+        assert _when(got[field]) == _when(exp[field])
     elif field == "read_also":
         assert [link["url"] for link in got["read_also"]] == exp["read_also"]
     elif field == "body_first":

@@ -1,0 +1,60 @@
+"""Network failures are expected events (no connection, a site down), not errors of Rasd:
+their log records are made at INFO, so ``rasd crawl`` shows them (with Scrapy's traceback)
+only with ``-v``. Without it, they are counted in the stats and the CLI prints one line
+per site and kind at the end instead of an error line and a traceback per attempt.
+
+A record factory, like crawler.logmask, because Scrapy replaces its root log handler as
+each crawler starts, so a handler filter would be lost; and it must see the record's
+arguments before logmask flattens them into the message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Self
+
+from crawler.fetch.failures import NETWORK_ERRORS, NETWORK_KINDS
+
+# Counted error kinds (crawler.errors.record_error) that only repeat a network failure.
+_QUIET_KINDS = NETWORK_KINDS | {"host_given_up", "host_unreachable"}
+
+
+def is_network_failure(name: str, args: Any, exc_info: Any) -> bool:
+    if isinstance(args, tuple) and len(args) == 1 and isinstance(args[0], Mapping):
+        args = args[0]  # logger.log(level, "%(name)s", {...}): LogRecord unwraps it later
+    if exc_info and isinstance(exc_info, tuple) and isinstance(exc_info[1], NETWORK_ERRORS):
+        return True  # "Error downloading …" with its traceback
+    if isinstance(args, Mapping) and isinstance(args.get("reason"), NETWORK_ERRORS):
+        return True  # RetryMiddleware's "Gave up retrying …"
+    return (name == "crawler.errors" and isinstance(args, tuple) and bool(args)
+            and args[0] in _QUIET_KINDS)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Make network-failure records at INFO from now on, in this process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    base = logging.getLogRecordFactory()
+
+    def factory(name: str, level: int, fn: str, lno: int, msg: Any, args: Any, exc_info: Any,
+                *rest: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(name, level, fn, lno, msg, args, exc_info, *rest, **kwargs)
+        if level > logging.INFO and is_network_failure(name, args, exc_info):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
+
+
+class QuietNetworkFailures:
+    """Extension: installs the record factory in the crawl process (``scrapy crawl`` too)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> Self:
+        install()
+        return cls()

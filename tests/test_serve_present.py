@@ -1,0 +1,80 @@
+"""What the pages make of stored values: highlighting in the published spelling, snippets,
+links only for http(s), bidi controls out of shown URLs, Arabic dates, search parameters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from starlette.datastructures import QueryParams
+
+from crawler.arabic import spelling_pattern
+from crawler.serve.params import BadRequest, parse_search
+from crawler.serve.present import arabic_date, highlight, safe_href, search_terms, shown_url, snippet, term_pattern
+from crawler.serve.security import safe_next
+
+
+@pytest.mark.parametrize(("term", "text", "found"), [
+    ("الاخبار", "آخر الأخبار اليوم", "الأخبار"),
+    ("مدرسة", "افتتاح مدرسه جديدة", "مدرسه"),
+    ("مستشفى", "مستشفي الولادة", "مستشفي"),
+    ("كتب", "كُتُب قديمة", "كُتُب"),              # tashkeel between the letters
+    ("السلام", "السـلام عليكم", "السـلام"),        # tatweel
+    ("عام 2023", "في عام ٢٠٢٣ بدأ", "عام ٢٠٢٣"),   # Arabic-Indic digits
+    ("Gaza", "news from GAZA today", "GAZA"),
+])
+def test_spelling_pattern_finds_the_published_spelling(term: str, text: str, found: str) -> None:
+    pattern = spelling_pattern(term)
+    assert pattern is not None and pattern.search(text).group() == found
+
+
+def test_highlight_escapes_everything_but_its_own_marks() -> None:
+    pattern = term_pattern(search_terms('"الأخبار" <b> -مصر'))
+    out = highlight("<script>x</script> الاخبار <b>", pattern)
+    assert str(out) == "&lt;script&gt;x&lt;/script&gt; <mark>الاخبار</mark> <mark>&lt;b&gt;</mark>"
+    assert search_terms('غزة -مصر "وقف اطلاق"') == ["غزة", "وقف اطلاق"]
+    assert search_terms('"غير مغلق') == ["غير", "مغلق"]
+
+
+def test_snippet_is_the_store_snippet_or_the_body_around_the_first_match() -> None:
+    pattern = term_pattern(["النفط"])
+    body = "مقدمة طويلة " * 40 + "ارتفعت أسعار النفط اليوم. " + "خاتمة " * 60
+    out = str(snippet({"body": body}, pattern))
+    assert out.startswith("… ") and out.endswith(" …") and "<mark>النفط</mark>" in out
+    assert str(snippet({"body": body, "snippet": "من المخزن: <النفط>"}, pattern)) == \
+        "من المخزن: &lt;<mark>النفط</mark>&gt;"
+
+
+@pytest.mark.parametrize(("url", "href"), [
+    ("https://a.example/x", "https://a.example/x"), ("http://a.example/", "http://a.example/"),
+    ("javascript:alert(1)", None), (" JavaScript:alert(1)", None), ("data:text/html,x", None),
+    ("vbscript:x", None), ("//evil.example/", None), ("/relative", None), (None, None),
+    ("https://evil.example/\u202egnp.exe", None),
+])
+def test_only_http_urls_become_links(url: str | None, href: str | None) -> None:
+    assert safe_href(url) == href
+
+
+def test_shown_urls_lose_bidi_controls_and_dates_are_arabic() -> None:
+    assert shown_url("https://a.example/\u202eexe.txt") == "https://a.example/exe.txt"
+    assert arabic_date(datetime(2023, 9, 12, 9, 5, tzinfo=UTC)) == "12 سبتمبر 2023، 09:05 UTC"
+    assert arabic_date("2023-01-02T00:00:00Z") == "2 يناير 2023، 00:00 UTC"
+
+
+def test_search_parameters() -> None:
+    s = parse_search(QueryParams("q=غزة&site=a&site=b&since=2026-11-01&until=2026-11-02&page=3&size=10"))
+    q = s.query
+    assert q.sites == ("a", "b") and q.offset == 20 and q.limit == 10
+    assert (q.until - q.since).days == 2  # the until day is included
+    assert s.params(page=4)["page"] == 4 and s.params()["until"] == "2026-11-02"
+    with pytest.raises(BadRequest, match="size"):
+        parse_search(QueryParams("size=0"))
+
+
+@pytest.mark.parametrize(("target", "safe"), [
+    ("/?q=%D8%BA%D8%B2%D8%A9", "/?q=%D8%BA%D8%B2%D8%A9"), ("/sites", "/sites"), ("//evil.example/", "/"),
+    ("/\t/evil.example", "/"), ("/\\evil.example", "/"), ("https://evil.example/", "/"), ("", "/"), (None, "/"),
+    ("/\n/evil.example", "/"), ("javascript:alert(1)", "/"),
+])
+def test_login_only_returns_to_this_app(target: str | None, safe: str) -> None:
+    assert safe_next(target) == safe
