@@ -35,6 +35,7 @@ from typing import Any
 
 import psutil
 
+from crawler.stats import PAGES_FETCHED
 from tests.conftest import write_site
 from tests.localsite import JsNewsSite, NewsSite, SiteServer
 
@@ -90,7 +91,7 @@ def measure(url: str, scenario: str, pages: int) -> dict[str, Any]:
         wall = time.perf_counter() - started
         stats = out.get(timeout=10)
         child.join()
-    fetched = stats.get("rasd/pages_fetched", 0)
+    fetched = stats.get(PAGES_FETCHED, 0)
     listings = -(-pages // PER_PAGE)
     if fetched != pages:
         raise SystemExit(f"{scenario}: fetched {fetched} articles, expected {pages}: {json.dumps(stats)[:800]}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from bench.crawl import FAST_SETTINGS
 from bench.stagetiming import STAT_PREFIX, stage_name
+from crawler.stats import ARTICLES_NEW, DUPLICATES, ERRORS, READ_ALSO_LINKS
 from pipelines import STAGES
 
 TARGETS = {  # ours, to beat, never asserted
@@ -184,11 +185,11 @@ def markdown(f: dict[str, Any], s: dict[str, Any]) -> str:
         "| | |",
         "|---|---|",
         f"| pages fetched (all responses) | {s['pages']:,} |",
-        f"| articles stored | {s['articles']:,} (new {stats.get('rasd/articles_new', 0):,}, "
-        f"near-duplicates among them {stats.get('rasd/duplicates', 0):,}, errors {stats.get('rasd/errors', 0):,}) |",
+        f"| articles stored | {s['articles']:,} (new {stats.get(ARTICLES_NEW, 0):,}, "
+        f"near-duplicates among them {stats.get(DUPLICATES, 0):,}, errors {stats.get(ERRORS, 0):,}) |",
         f"| requests dropped as already seen (feed/sitemap/listing/read-also overlap) | "
         f"{stats.get('dupefilter/filtered', 0):,} |",
-        f"| read-also links found | {stats.get('rasd/read_also_links', 0):,} |",
+        f"| read-also links found | {stats.get(READ_ALSO_LINKS, 0):,} |",
         f"| crawl time (spider open to close) | {s['elapsed']:.1f} s |",
         f"| **pages/min** | **{s['pages_per_min']:,.0f}** |",
         f"| **articles/min** | **{s['articles_per_min']:,.0f}** |",

@@ -89,6 +89,8 @@ def _serve(n: int, per_page: int, conn: Connection) -> None:
                 conn.send(time.process_time())
             elif message == "hits":
                 conn.send(server.article_hits())
+            elif message == "requests":
+                conn.send(sum(server.hits.values()))
             else:
                 break
 
@@ -108,6 +110,11 @@ class RunningSite:
 
     def article_hits(self) -> int:
         self.conn.send("hits")
+        return self.conn.recv()
+
+    def requests(self) -> int:
+        """Every request the site answered, whatever the page."""
+        self.conn.send("requests")
         return self.conn.recv()
 
 

@@ -17,17 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.model import fields_with
+from crawler.schedule import Schedule, interval_seconds
 from crawler.urls import canonical_url, origin_of
 
 BUILTIN_SITES_DIR = Path(__file__).parent / "sites"
-SELECTOR_FIELDS = frozenset(
-    {
-        "title", "body", "published", "modified", "authors", "tags", "source",
-        "summary", "section", "image", "read_also", "remove",
-    }
-)
-_INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
-_INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Article fields a site may select, and ``remove``: elements dropped before extraction.
+SELECTOR_FIELDS = frozenset({*fields_with("selector"), "remove"})
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 PAGE_KINDS = ("listing", "article")
 DEFAULT_RENDER_TIMEOUT = 30.0
@@ -105,9 +101,13 @@ class SiteConfig:
     def entry_points(self) -> tuple[str, ...]:
         return self.feeds + self.sitemaps + self.start_urls
 
+    @property
+    def crawl_schedule(self) -> Schedule:
+        return Schedule(self.schedule, self.timezone)
+
     def schedule_seconds(self) -> int | None:
         """Interval length in seconds, or None when the schedule is a cron expression."""
-        return interval_seconds(self.schedule)
+        return self.crawl_schedule.seconds
 
     def canonical(self, url: str, base: str | None = None) -> str:
         """:func:`crawler.urls.canonical_url` with this site's preferred origin."""
@@ -130,11 +130,6 @@ class SiteConfig:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
-
-def interval_seconds(text: str) -> int | None:
-    """Seconds in an interval such as 30s, 15m, 2h or 1d; None when it is not one."""
-    m = _INTERVAL.match(text)
-    return int(m.group(1)) * _INTERVAL_UNITS[m.group(2)] if m else None
 
 
 def _looks_like_article(url: str) -> bool:
@@ -194,41 +189,6 @@ def _duration(path: Path, data: dict[str, Any], key: str, default: int) -> int:
     return seconds
 
 
-def validate_schedule(path: Path | str, schedule: str) -> None:
-    """An interval like 30s/15m/2h/1d, or a 5-field cron expression."""
-    if _INTERVAL.match(schedule):
-        if int(_INTERVAL.match(schedule).group(1)) == 0:  # type: ignore[union-attr]
-            raise ConfigError(path, "schedule", "interval must be greater than zero")
-        return
-    if len(schedule.split()) != 5:
-        raise ConfigError(
-            path, "schedule",
-            f"{schedule!r} is neither an interval (30s, 15m, 2h, 1d) nor a 5-field cron expression",
-        )
-    try:
-        cron_trigger(schedule)
-    except ValueError as exc:
-        raise ConfigError(path, "schedule", f"invalid cron expression {schedule!r}: {exc}") from exc
-
-
-_CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def cron_trigger(expr: str, timezone: Any = None, jitter: float | None = None) -> Any:
-    """An APScheduler 3 CronTrigger with crontab's weekday numbers (0 and 7 = Sunday).
-
-    APScheduler 3 counts weekdays from Monday = 0, so ``0 9 * * 1`` would fire on Tuesdays;
-    day numbers are turned into names, which both agree on."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    minute, hour, day, month, weekday = expr.split()
-    weekday = re.sub(r"(?<![/\d])([0-7])(?!\d)", lambda m: _CRON_WEEKDAYS[int(m.group(1))], weekday)
-    if weekday == "sun-sat":
-        weekday = "*"
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday,
-                       timezone=timezone, jitter=jitter)
-
-
 def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     """Validate one parsed TOML document; ``path`` is only used in error messages."""
     unknown = sorted(set(data) - _KNOWN_KEYS)
@@ -247,7 +207,10 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
     schedule = data.get("schedule", "1h")
     if not isinstance(schedule, str):
         raise ConfigError(path, "schedule", "must be a string such as '15m' or '*/30 * * * *'")
-    validate_schedule(path, schedule.strip())
+    try:
+        Schedule(schedule.strip()).validate()
+    except ValueError as exc:
+        raise ConfigError(path, "schedule", str(exc)) from exc
 
     max_duration = _duration(path, data, "max_duration", default=3600)
 
@@ -293,7 +256,7 @@ def parse_site(path: Path, data: dict[str, Any]) -> SiteConfig:
         # The first entry point says which scheme and host the site is reached under.
         origin = origin_of((feeds + sitemaps + start_urls)[0])
     recheck = data.get("recheck_window", "48h")
-    if not isinstance(recheck, str) or not (recheck.strip() == "0" or _INTERVAL.match(recheck.strip())):
+    if not isinstance(recheck, str) or not (recheck.strip() == "0" or interval_seconds(recheck.strip()) is not None):
         raise ConfigError(path, "recheck_window", "must be an interval such as '48h', '2d' or '0' (never)")
     recheck_seconds = interval_seconds(recheck.strip()) or 0
     return SiteConfig(

@@ -5,9 +5,17 @@ end up in the run record."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+    from twisted.python.failure import Failure
 
 from crawler.fetch.blocking import is_blocked_kind
+from crawler.stats import BLOCKED_SAMPLES, CRASHES, ERROR_SAMPLES, ERRORS, REDIRECTS_TO_REQUESTED, errors
 from crawler.storage.store import mask_secrets
 
 logger = logging.getLogger(__name__)
@@ -16,7 +24,7 @@ MAX_ERROR_SAMPLES = 10
 MAX_BLOCKED_SAMPLES = 5
 
 
-def record_error(stats: Any, kind: str, message: str, level: int = logging.WARNING) -> None:
+def record_error(stats: StatsCollector | None, kind: str, message: str, level: int = logging.WARNING) -> None:
     """``rasd/errors`` +1, ``rasd/errors/<kind>`` +1, and the message among the first
     samples. Kinds are short snake_case names (http_404, timeout, not_html, bad_date…);
     kinds that mean the site refused us (http_403, challenge…, :mod:`crawler.fetch.blocking`)
@@ -25,14 +33,14 @@ def record_error(stats: Any, kind: str, message: str, level: int = logging.WARNI
     logger.log(level, "%s: %s", kind, message)
     if stats is None:
         return
-    stats.inc_value("rasd/errors")
-    stats.inc_value(f"rasd/errors/{kind}")
-    _sample(stats, "rasd/error_samples", f"{kind}: {message}", MAX_ERROR_SAMPLES)
+    stats.inc_value(ERRORS)
+    stats.inc_value(errors(kind))
+    _sample(stats, ERROR_SAMPLES, f"{kind}: {message}", MAX_ERROR_SAMPLES)
     if is_blocked_kind(kind):
-        _sample(stats, "rasd/blocked_samples", f"{kind}: {message}", MAX_BLOCKED_SAMPLES)
+        _sample(stats, BLOCKED_SAMPLES, f"{kind}: {message}", MAX_BLOCKED_SAMPLES)
 
 
-def _sample(stats: Any, key: str, text: str, limit: int) -> None:
+def _sample(stats: StatsCollector, key: str, text: str, limit: int) -> None:
     samples = stats.get_value(key) or []
     if len(samples) < limit:
         stats.set_value(key, [*samples, text])
@@ -45,11 +53,11 @@ class CrawlErrors:
     (crawler.fetch.identity); a redirect the duplicate filter drops leads to a page this
     crawl requested already, which is counted, not an error."""
 
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> CrawlErrors:
+    def from_crawler(cls, crawler: Crawler) -> CrawlErrors:
         from scrapy import signals
 
         ext = cls(crawler)
@@ -58,17 +66,17 @@ class CrawlErrors:
         crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         return ext
 
-    def _crash(self, where: str, url: str, failure: Any) -> None:
-        self.crawler.stats.inc_value("rasd/crashes")
+    def _crash(self, where: str, url: str, failure: Failure) -> None:
+        self.crawler.stats.inc_value(CRASHES)
         record_error(self.crawler.stats, f"crash/{where}",
-                     f"{url}: {failure.type.__name__}: {failure.getErrorMessage()}")
+                     f"{url}: {type(failure.value).__name__}: {failure.getErrorMessage()}")
 
-    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+    def item_error(self, item: Any, response: Response | None, spider: Spider, failure: Failure) -> None:
         self._crash("pipeline", getattr(response, "url", None) or item.get("url", "?"), failure)
 
-    def spider_error(self, failure: Any, response: Any, spider: Any) -> None:
+    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         self._crash("spider", getattr(response, "url", "?"), failure)
 
-    def request_dropped(self, request: Any, spider: Any) -> None:
+    def request_dropped(self, request: Request, spider: Spider) -> None:
         if request.meta.get("redirect_times"):
-            self.crawler.stats.inc_value("rasd/redirects_to_requested")
+            self.crawler.stats.inc_value(REDIRECTS_TO_REQUESTED)

@@ -52,7 +52,7 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.fetch.identity.CanonicalFingerprinter"
 
 # Rasd's own settings (the CLI fills them from flags and environment variables).
 RASD_DB = None            # MongoDB URI or embedded-store path; None = RASD_DB env or default
-RASD_SITE_DIRS = []       # site config folders; empty = built-in + RASD_SITES
+RASD_SITE_DIRS: list[str] = []  # site config folders; empty = built-in + RASD_SITES
 RASD_PROGRESS = False     # one line per stored article on stderr
 RASD_TRIGGER = "manual"   # recorded in each run: "manual" (rasd crawl) or "schedule"
 RASD_RUN_ID = None        # run record id assigned by the scheduler; None = a new record

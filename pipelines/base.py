@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
 from crawler.config import SiteConfig, load_sites
 from crawler.errors import record_error
+from crawler.stats import PREFIX
 from crawler.urls import canonical_url
 
 
@@ -23,17 +25,21 @@ class Stage:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(sites_for(crawler), crawler)
 
-    def site(self, item: Any) -> SiteConfig | None:
-        return self.sites.get(item.get("site"))
+    def site(self, item: Mapping[str, Any]) -> SiteConfig | None:
+        name = item.get("site")
+        return self.sites.get(name) if name else None
 
-    def canonical(self, item: Any, url: str) -> str:
+    def canonical(self, item: Mapping[str, Any], url: str) -> str:
         """The canonical form of a URL met on this item's page, with its site's origin."""
         site = self.site(item)
         return site.canonical(url) if site else canonical_url(url)
 
     def inc(self, key: str, count: int = 1) -> None:
+        """Count in the crawl's stats; ``key`` is one of crawler.stats' names."""
+        if not key.startswith(PREFIX):
+            raise ValueError(f"stats key {key!r} is not one of crawler.stats' rasd/ keys")
         if self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"rasd/{key}", count)
+            self.crawler.stats.inc_value(key, count)
 
     def error(self, kind: str, message: str) -> None:
         """A counted, sampled error in the run's stats (see crawler.errors)."""

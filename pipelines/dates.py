@@ -8,14 +8,14 @@ other field's.
 
 from __future__ import annotations
 
-from typing import Any
-
 from crawler.dates import has_time_of_day, parse_date, refines
+from crawler.items import Article
+from crawler.stats import parse_failures
 from pipelines.base import Stage
 
 
 class DatesPipeline(Stage):
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Article) -> Article:
         site = self.site(item)
         tz = site.timezone if site else "UTC"
         now = item.get("fetched_at")
@@ -35,7 +35,7 @@ class DatesPipeline(Stage):
             if value is not None:
                 item[field] = value
             elif field == "published":
-                self.inc("parse_failures/published")
+                self.inc(parse_failures("published"))
                 if not raw:  # extraction already set aside what it found absurd or unreadable
                     self.error("no_date", f"{item.get('url')}: no usable publication date")
         return item

@@ -10,10 +10,10 @@ holds across runs and processes.
 
 from __future__ import annotations
 
-from typing import Any
-
 from scrapy.exceptions import DropItem
 
+from crawler.items import Article
+from crawler.stats import DUPLICATES
 from crawler.storage import neardup
 from pipelines.base import Stage
 
@@ -22,11 +22,11 @@ class DedupPipeline(Stage):
     def open_spider(self) -> None:
         self.seen: dict[str, set[str]] = {}
 
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Article) -> Article:
         aliases = set(item.get("aliases") or ())
         known = self.seen.get(item["url"])
         if known is not None and aliases <= known:
-            self.inc("duplicates")
+            self.inc(DUPLICATES)
             raise DropItem(f"duplicate of {item['url']}")
         # A repeat reached under a new URL still goes on, so the store records that alias.
         self.seen.setdefault(item["url"], set()).update(aliases)

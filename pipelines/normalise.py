@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from crawler.arabic import dedupe_keep_first, normalise
+from crawler.items import Article
 from pipelines.base import Stage
 
 
@@ -15,7 +15,7 @@ def fingerprint(body_norm: str) -> str:
 
 
 class NormalisePipeline(Stage):
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Article) -> Article:
         item["title_norm"] = normalise(item.get("title") or "")
         item["body_norm"] = normalise(item.get("body") or "")
         tags = dedupe_keep_first([t.strip() for t in item.get("tags") or [] if t and t.strip()])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from scrapy import Item
 from scrapy.utils.misc import load_object
 
 from crawler.config import SiteConfig
@@ -23,7 +24,7 @@ def parse_page(html_bytes: bytes, url: str, site: SiteConfig | None,
     """What the offline pipeline stages make of one saved page (nothing is stored).
     ``fetched_at`` (default now) is what relative dates ("منذ ساعتين") count back from."""
     encoding, text = decode_page(html_bytes)
-    item: Any = RawPage(url=canonical_url(url), final_url=url, status=200, html=text,
+    item: Item = RawPage(url=canonical_url(url), final_url=url, status=200, html=text,
                         encoding=encoding, site=site.name if site else None,
                         fetched_at=fetched_at or utcnow(),
                         headers={}, depth=0, hints={})

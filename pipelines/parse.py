@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from crawler.arabic import script_language
 from crawler.extract import extract_article
-from crawler.items import Article
+from crawler.items import Article, RawPage
+from crawler.model import fields_with
+from crawler.stats import parse_failures
 from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
-_CARRIED = ("url", "final_url", "site", "status", "fetched_at", "headers", "depth", "hints")
+_CARRIED = fields_with("carried")
 
 
 class ParsePipeline(Stage):
-    def process_item(self, item: Any) -> Article:
+    def process_item(self, item: RawPage) -> Article:
         raw = ItemAdapter(item)
         site = self.site(raw)
         fields = extract_article(raw["html"], raw.get("final_url") or raw["url"], site)
@@ -44,9 +44,9 @@ class ParsePipeline(Stage):
             " ".join(filter(None, (fields.get("title"), fields.get("body"))))
         ) or (site.language if site else "ar")
 
-        for required in ("title", "body"):
+        for required in fields_with("required"):
             if not article.get(required):
-                self.inc(f"parse_failures/{required}")
+                self.inc(parse_failures(required))
         if rejected:  # a listing, a menu, nothing: counted, never stored
             kind, why = rejected
             self.error(kind, f"{why} at {article['url']}")

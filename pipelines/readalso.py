@@ -7,15 +7,15 @@ serves; the stage itself never schedules requests.
 
 from __future__ import annotations
 
-from typing import Any
-
+from crawler.items import Article
 from crawler.signals import read_also_found
+from crawler.stats import READ_ALSO_LINKS
 from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
 
 class ReadAlsoPipeline(Stage):
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Article) -> Article:
         own = {self.canonical(item, item["url"]),
                *(self.canonical(item, u) for u in item.get("aliases") or ())}
         if item.get("final_url"):
@@ -31,7 +31,7 @@ class ReadAlsoPipeline(Stage):
             links.append({**link, "url": url})
             linked.append(link)
         item["read_also"] = links
-        self.inc("read_also_links", len(links))
+        self.inc(READ_ALSO_LINKS, len(links))
         if links and self.crawler is not None:
             self.crawler.signals.send_catch_log(read_also_found, item=item, links=linked)
         return item

@@ -12,21 +12,24 @@ import time
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import Item
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from crawler import stats as keys  # named so: failover.SPOOLED is the store outcome
+from crawler.items import Article
+from crawler.model import ARTICLE, RAW_PAGE, fields_with
 from crawler.storage.failover import SPOOLED, FailoverStore, RejectedDocument
 from pipelines.base import Stage
 
 logger = logging.getLogger(__name__)
 
-# Fields that exist only while an item travels through the pipelines.
-TRANSIENT = ("html", "hints", "published_raw", "modified_raw", "depth")
+TRANSIENT = fields_with("transient", RAW_PAGE, ARTICLE)
 MAX_BACKOFF = 16  # retry intervals between attempts, at most
 
 
-def to_document(item: Any) -> dict[str, Any]:
+def to_document(item: Item) -> dict[str, Any]:
     doc = {k: v for k, v in ItemAdapter(item).items() if k not in TRANSIENT and v is not None}
     doc.setdefault("duplicate_of", None)
     return doc
@@ -71,12 +74,12 @@ class StorePipeline(Stage):
         self._publish()
         waiting = self.store.waiting()
         if self.crawler is not None:
-            self.crawler.stats.set_value("rasd/spool_waiting", waiting)
+            self.crawler.stats.set_value(keys.SPOOL_WAITING, waiting)
         if waiting:
             logger.warning("%d article(s) wait in the spool at %s; the next run stores them "
                            "(see `rasd spool`)", waiting, self.store.spool.directory)
 
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Article) -> Article:
         site = self.site(item)
         try:
             result = self.store.save(to_document(item),
@@ -86,39 +89,39 @@ class StorePipeline(Stage):
             raise DropItem(f"the database rejected {item['url']}") from exc
         except OSError as exc:
             self.error("spool_unavailable", f"{item['url']}: {exc}")
-            self.inc("lost")
+            self.inc(keys.LOST)
             if self.crawler is not None and self.crawler.engine is not None:
                 # Nothing fetched from now on could be kept: stop, the next run refetches.
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_and_spool_unavailable"))
             raise DropItem(f"neither the database nor the spool can take {item['url']}") from exc
         self._publish()
         if result.outcome != SPOOLED:
-            self.inc(f"articles_{result.outcome}")
+            self.inc(keys.articles(result.outcome))
             if result.outcome in ("alias", "duplicate") or (result.outcome == "new" and result.duplicate_of):
-                self.inc("duplicates")
+                self.inc(keys.DUPLICATES)
             if result.outcome == "updated":
-                self.inc("versions")
+                self.inc(keys.VERSIONS)
         if self.crawler is not None and self.crawler.settings.getbool("RASD_PROGRESS"):
             note = f" (duplicate of {result.duplicate_of})" if result.duplicate_of else ""
             logger.info("%s %s %s%s", result.outcome, item["site"], item["url"], note)
         return item
 
     def _publish(self) -> None:
-        """Mirror the failover counters into stats: rasd/degraded, rasd/spooled,
-        rasd/replayed, rasd/store_outages, replayed outcomes into rasd/articles_*, and
-        outage messages as store_unavailable errors."""
+        """Mirror the failover counters into stats (degraded, spooled, replayed, store
+        outages, replayed articles by outcome) and outage messages as store_unavailable
+        errors."""
         if self.crawler is None:
             return
         stats, counts = self.crawler.stats, self.store.counts
-        for key, value in (("spooled", counts.spooled), ("replayed", counts.replayed),
-                           ("store_outages", counts.outages), ("spool_torn", counts.torn),
-                           ("spool_corrupt", counts.corrupt)):
+        for key, value in ((keys.SPOOLED, counts.spooled), (keys.REPLAYED, counts.replayed),
+                           (keys.STORE_OUTAGES, counts.outages), (keys.SPOOL_TORN, counts.torn),
+                           (keys.SPOOL_CORRUPT, counts.corrupt)):
             if value:
-                stats.set_value(f"rasd/{key}", value)
+                stats.set_value(key, value)
         if counts.degraded:
-            stats.set_value("rasd/degraded", True)
+            stats.set_value(keys.DEGRADED, True)
         for outcome, n in counts.outcomes.items():
-            stats.inc_value(f"rasd/articles_{outcome}", n)
+            stats.inc_value(keys.articles(outcome), n)
         counts.outcomes.clear()
         for message in counts.errors:
             self.error("store_unavailable", message)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import ConfigError, cron_trigger, parse_site
+from crawler.config import ConfigError, parse_site
+from crawler.schedule import cron_trigger
 
 BASE = {"name": "demo", "feeds": ["https://example.com/rss"]}
 

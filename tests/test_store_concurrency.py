@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from crawler.stats import ARTICLES_NEW
 from crawler.storage.integrity import problems
 from crawler.storage.query import ArticleQuery
 from crawler.storage.store import Store
@@ -148,7 +149,7 @@ def test_four_parallel_crawls_and_a_query_loop(tmp_path: Path) -> None:
     for i in range(4):
         stats = json.loads((tmp_path / f"s{i}.jsonl").read_text().splitlines()[0])["stats"]
         assert not stats.get("rasd/degraded") and not stats.get("rasd/spooled"), stats
-        assert stats.get("rasd/articles_new") == 15
+        assert stats.get(ARTICLES_NEW) == 15
     assert failures == [] and len(queries) > 0
     urls = [d["url"] for d in stored_docs(db)]
     assert len(urls) == len(set(urls)) == 60

@@ -19,6 +19,7 @@ from crawler.cli.common import (
     pending_text,
     table,
 )
+from crawler.stats import DEGRADED, ERROR_SAMPLES, GIVEN_UP, LOST, REPLAYED, SPOOLED, errors
 from crawler.urls import display_url
 
 
@@ -40,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
     if not names:
         raise CliError("name at least one site, or --all (see `rasd sites`)", EXIT_USAGE)
     check_known(names, sites)
+    if args.redis and not args.run_id:
+        from crawler.cli.worker import enqueue
+
+        return enqueue(args, names)
+    if args.backfill:
+        raise CliError("--backfill needs --redis (the workers share the archive)", EXIT_USAGE)
     if args.run_id and len(names) != 1:
         raise CliError("--run-id needs exactly one site", EXIT_USAGE)
     if args.scheduler_pid:
@@ -83,13 +90,13 @@ def run(args: argparse.Namespace) -> int:
             for s in summaries:
                 fh.write(mask_secrets(json_line({"site": s.site, "stats": {k: iso(v) for k, v in
                                                                            s.stats.items()}})) + "\n")
-    degraded = [s for s in summaries if s.stats.get("rasd/degraded")]
+    degraded = [s for s in summaries if s.stats.get(DEGRADED)]
     waiting = Spool(spool).waiting()
     for s in degraded:
         print(f"rasd: {s.site}: degraded run: the database was unavailable; "
-              f"{s.stats.get('rasd/spooled', 0)} article(s) spooled, "
-              f"{s.stats.get('rasd/replayed', 0)} replayed", file=sys.stderr)
-    lost = sum(s.stats.get("rasd/lost", 0) for s in summaries)
+              f"{s.stats.get(SPOOLED, 0)} article(s) spooled, "
+              f"{s.stats.get(REPLAYED, 0)} replayed", file=sys.stderr)
+    lost = sum(s.stats.get(LOST, 0) for s in summaries)
     if lost:
         raise StoreError(f"{lost} article(s) could be neither stored nor spooled (spool {spool}); "
                          "the crawl stopped, the next one fetches them again")
@@ -118,15 +125,15 @@ def network_lines(site: str, stats: dict[str, Any]) -> list[str]:
     crawl without network says instead of a traceback per request."""
     from crawler.fetch.failures import NETWORK_KINDS
 
-    samples = stats.get("rasd/error_samples") or []
+    samples = stats.get(ERROR_SAMPLES) or []
     lines = []
     for kind in sorted(NETWORK_KINDS):
-        count = stats.get(f"rasd/errors/{kind}", 0)
+        count = stats.get(errors(kind), 0)
         if count:
             sample = next((x[len(kind) + 2:] for x in samples if x.startswith(f"{kind}: ")), "")
             lines.append(f"{site}: {count} request(s) failed: {kind}" + (f" (e.g. {display_url(sample)})"
                                                                         if sample else ""))
-    skipped = stats.get("rasd/errors/host_given_up", 0)
-    for host, why in (stats.get("rasd/given_up") or {}).items():
+    skipped = stats.get(errors("host_given_up"), 0)
+    for host, why in (stats.get(GIVEN_UP) or {}).items():
         lines.append(f"{site}: gave up on {host}: {why}; {skipped} request(s) not sent")
     return lines

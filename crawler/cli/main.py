@@ -51,6 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-id", default=None, help=argparse.SUPPRESS)  # set by `rasd schedule`
     p.add_argument("--scheduler-pid", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--stats-file", metavar="FILE", help="write each site's crawl stats as JSON Lines")
+    p.add_argument("--redis", metavar="URL", help="queue the crawl for `rasd worker`s sharing this Redis")
+    p.add_argument("--backfill", action="store_true",
+                   help="with --redis: the whole archive (every sitemap, listings to the end)")
+
+    p = sub.add_parser("worker", parents=[common],
+                       help="crawl whatever runs are open in Redis, until stopped (several machines)")
+    p.add_argument("--redis", metavar="URL", help="Redis URL, redis://host:6379/0")
+    p.add_argument("--id", help="worker id (default: host:pid:random)")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug log")
+    p.add_argument("-s", "--set", action="append", type=setting, metavar="NAME=VALUE",
+                   help="override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
 
     p = sub.add_parser("spool", parents=[common],
                        help="articles and run records waiting for the database (spooled during an outage)")
@@ -86,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="debug log, Scrapy's INFO log")
     p.add_argument("-s", "--set", action="append", type=setting, metavar="NAME=VALUE",
                    help="Scrapy setting for every crawl, e.g. -s DOWNLOAD_DELAY=0; repeatable")
+    p.add_argument("--redis", metavar="URL",
+                   help="open each slot's run in Redis for `rasd worker`s instead of crawling here")
 
     p = sub.add_parser("runs", parents=[common], help="recorded crawl runs, newest first")
     p.add_argument("--site")

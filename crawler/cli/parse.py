@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, CliError, load_sites
+from crawler.config import SiteConfig
 
 
 def run(args: argparse.Namespace) -> int:
@@ -15,6 +16,7 @@ def run(args: argparse.Namespace) -> int:
     from pipelines.offline import parse_page
 
     sites = load_sites(args)
+    site: SiteConfig | None  # a page no configured site owns is parsed by generic rules
     if args.site:
         if args.site not in sites:
             raise CliError(f"unknown site {args.site!r}", EXIT_CONFIG)

@@ -10,6 +10,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler.stats import ARTICLES_NEW, ERRORS, PAGES_FETCHED
+
 INTERVAL = 5.0
 
 
@@ -39,7 +41,7 @@ class Progress:
         stats = self.crawler.stats.get_stats()
         site = getattr(self.crawler.spider, "site_name", "?")
         print(
-            f"  {site}: {stats.get('rasd/pages_fetched', 0)} fetched, "
-            f"{stats.get('rasd/articles_new', 0)} new, {stats.get('rasd/errors', 0)} errors",
+            f"  {site}: {stats.get(PAGES_FETCHED, 0)} fetched, "
+            f"{stats.get(ARTICLES_NEW, 0)} new, {stats.get(ERRORS, 0)} errors",
             file=sys.stderr, flush=True,
         )

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from crawler.fetch.failures import NETWORK_ERRORS, NETWORK_KINDS
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 # Counted error kinds (crawler.errors.record_error) that only repeat a network failure.
 _QUIET_KINDS = NETWORK_KINDS | {"host_given_up", "host_unreachable"}
@@ -55,6 +58,6 @@ class QuietNetworkFailures:
     """Extension: installs the record factory in the crawl process (``scrapy crawl`` too)."""
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         install()
         return cls()

@@ -11,6 +11,7 @@ from scrapy.settings import Settings
 
 from crawler.ops.runs import run_verdict
 from crawler.spiders.news import NewsSpider
+from crawler.stats import ARTICLES_NEW, ARTICLES_UNCHANGED, ARTICLES_UPDATED, DUPLICATES, ERRORS, PAGES_FETCHED
 
 SUMMARY_COLUMNS = ("fetched", "new", "updated", "unchanged", "duplicates", "errors")
 
@@ -34,12 +35,12 @@ class CrawlSummary:
         status, reason = run_verdict(stats)
         return cls(
             site=site,
-            fetched=stats.get("rasd/pages_fetched", 0),
-            new=stats.get("rasd/articles_new", 0),
-            updated=stats.get("rasd/articles_updated", 0),
-            unchanged=stats.get("rasd/articles_unchanged", 0),
-            duplicates=stats.get("rasd/duplicates", 0),
-            errors=stats.get("rasd/errors", 0),
+            fetched=stats.get(PAGES_FETCHED, 0),
+            new=stats.get(ARTICLES_NEW, 0),
+            updated=stats.get(ARTICLES_UPDATED, 0),
+            unchanged=stats.get(ARTICLES_UNCHANGED, 0),
+            duplicates=stats.get(DUPLICATES, 0),
+            errors=stats.get(ERRORS, 0),
             finish_reason=str(stats.get("finish_reason", "")),
             status=status,
             reason=reason,

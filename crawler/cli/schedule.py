@@ -28,6 +28,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
     options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
                       settings=args.set or [], verbose=args.verbose, spool=args.spool)
+    if args.redis:
+        from crawler.cli.worker import schedule
+
+        return schedule(args, sites, options)
     # Each crawl is a process of its own, on both backends (the embedded store's writers
     # queue for its write lock, one short transaction per article).
     options.max_parallel = args.max_parallel or options.max_parallel

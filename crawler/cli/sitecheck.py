@@ -20,13 +20,13 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.http import Response
 from scrapy.settings import Settings
 from twisted.python.failure import Failure
@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, table
 from crawler.config import SiteConfig, site_dirs
 from crawler.fetch.blocking import advice_for, is_blocked_kind
+from crawler.model import fields_with
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
 from crawler.urls import display_url, join_url
@@ -185,7 +186,7 @@ class CheckSpider(NewsSpider):
             self._collecting.append((url, hints or {}))
         return iter(())
 
-    def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
+    def on_read_also(self, item: Mapping[str, Any], links: list[dict[str, str]]) -> None:
         """A check fetches one article; read-also links are shown, not followed."""
 
     def check_probe(self, response: Response) -> Iterator[scrapy.Request]:
@@ -194,10 +195,10 @@ class CheckSpider(NewsSpider):
 
     def check_probe_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         self.probe_failed(failure)
-        yield from self._entry_request(failure.request.meta["entry_index"] + 1)  # type: ignore[attr-defined]
+        yield from self._entry_request(failure.request.meta["entry_index"] + 1)  # type: ignore[attr-defined]  # set by Scrapy on errback failures
 
     def entry_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        request = failure.request  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
         response = getattr(failure.value, "response", None)
         result = self.report.entries[-1]
         result.status = response.status if response is not None else None
@@ -256,8 +257,9 @@ def run_checks(site_names: list[str], settings: Settings, budget: float = DEFAUL
     process.start()
     reports = []
     for crawler in crawlers:
-        crawler.spider.report.finish_reason = str(crawler.stats.get_value("finish_reason") or "")
-        reports.append(crawler.spider.report)
+        report = _report(crawler)
+        report.finish_reason = str(crawler.stats.get_value("finish_reason") or "")
+        reports.append(report)
     return reports
 
 
@@ -265,14 +267,20 @@ def run_check(site_name: str, settings: Settings, budget: float = DEFAULT_BUDGET
     return run_checks([site_name], settings, budget)[0]
 
 
-def _collect(crawler: Any) -> None:
+def _report(crawler: Crawler) -> CheckReport:
+    spider = crawler.spider
+    assert isinstance(spider, CheckSpider)  # every crawler here is created for CheckSpider
+    return spider.report
+
+
+def _collect(crawler: Crawler) -> None:
     """The article the pipelines produced (or why they dropped it) goes into the report."""
 
-    def scraped(item: Any, **_: Any) -> None:
-        crawler.spider.report.article = dict(item)
+    def scraped(item: Mapping[str, Any], **_: Any) -> None:
+        _report(crawler).article = dict(item)
 
-    def dropped(item: Any, exception: BaseException, **_: Any) -> None:
-        crawler.spider.report.article_error = f"dropped by the pipeline: {exception}"
+    def dropped(item: Mapping[str, Any], exception: BaseException, **_: Any) -> None:
+        _report(crawler).article_error = f"dropped by the pipeline: {exception}"
 
     crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
     crawler.signals.connect(dropped, signal=signals.item_dropped, weak=False)
@@ -280,8 +288,7 @@ def _collect(crawler: Any) -> None:
 
 # --- showing the result ------------------------------------------------------------------
 
-_SHOWN = ("url", "title", "published", "modified", "authors", "tags", "source", "section", "layout",
-          "language")
+_SHOWN = fields_with("shown")
 
 
 def shown_article(item: dict[str, Any]) -> dict[str, Any]:

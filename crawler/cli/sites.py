@@ -14,6 +14,7 @@ from crawler.config import BUILTINS_FILE
 
 if TYPE_CHECKING:
     from crawler.config import SiteConfig
+    from crawler.ops.health import SiteHealth
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, Any]:
+def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, SiteHealth]:
     """Health per site from the database, when there is one; listing sites never creates it."""
     from crawler.ops.health import site_health
     from crawler.storage.store import Store, StoreError, is_mongo_uri, resolve_db
@@ -70,7 +71,7 @@ def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, 
         return {}
 
 
-def _health_words(health: Any) -> str:
+def _health_words(health: SiteHealth | None) -> str:
     if health is None:
         return "unknown (no database yet)"
     return f"{health.state}: {health.reason}, {health.articles_24h} articles in 24h"
@@ -81,7 +82,7 @@ def _entry_kinds(site: SiteConfig) -> str:
     return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts if n)
 
 
-def _site_json(site: SiteConfig, health: Any, active: bool) -> dict[str, Any]:
+def _site_json(site: SiteConfig, health: SiteHealth | None, active: bool) -> dict[str, Any]:
     from crawler.storage.query import iso
 
     return {
@@ -100,7 +101,7 @@ def _site_json(site: SiteConfig, health: Any, active: bool) -> dict[str, Any]:
     }
 
 
-def _print_site_details(site: SiteConfig, health: Any) -> None:
+def _print_site_details(site: SiteConfig, health: SiteHealth | None) -> None:
     print(f"{site.name} — {site.title}")
     print(f"  schedule {site.schedule} · render {'yes' if site.render else 'no'} · {site.timezone}"
           f" · {site.path}")

@@ -39,12 +39,10 @@ from crawler.extract import (
     verdict,
 )
 from crawler.extract.textutil import clean, one_line
+from crawler.model import fields_with
 from crawler.urls import join_url
 
-FIELDS = (
-    "title", "published", "modified", "authors", "source", "tags", "summary", "section",
-    "image",
-)
+FIELDS = fields_with("layered")  # title first: it is chosen apart, see below
 _GENERIC = {normalise(w) for w in (
     "news", "أخبار", "اخبار", "الرئيسية", "home", "featured", "uncategorized", "عاجل", "article",
     "articles", "main", "مقالات", "غير مصنف",

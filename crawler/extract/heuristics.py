@@ -126,9 +126,9 @@ def extract(tree: etree._Element, page: Scan | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"headlines": []}
     first: etree._Element | None = None
     for h1 in _H1(tree):
-        text = node_text(h1)
-        if 5 <= len(text) <= 300:
-            out["headlines"].append(text)
+        headline = node_text(h1)
+        if 5 <= len(headline) <= 300:
+            out["headlines"].append(headline)
             first = first if first is not None else h1
     for node in _DATE_NODES(tree):
         prop = (node.get("itemprop") or node.get("property") or "").lower()
@@ -185,10 +185,10 @@ def extract(tree: etree._Element, page: Scan | None = None) -> dict[str, Any]:
                 break  # the innermost date-like node wins: "<div>كتب … <span>٢٤ أبريل</span></div>"
             if node.tag in _SKIP or node.tag in ("a", "h1", "h2") or len(node) > 3:
                 continue
-            text = node_text(node)
-            if len(text) <= 120 and is_date_text(text) and not _RELATIVE.match(normalise(text)):
+            near = node_text(node)
+            if len(near) <= 120 and is_date_text(near) and not _RELATIVE.match(normalise(near)):
                 best = node
-                out["published_near"] = text
+                out["published_near"] = near
 
     for field in ("published", "modified"):
         for kind in ("machine", "label", "near"):

@@ -63,7 +63,8 @@ def _first_url(value: Any, ids: dict[str, dict[str, Any]]) -> str:
 def articles(tree: etree._Element) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """Article-typed JSON-LD objects in page order, most specific types first, and every
     node by its ``@id`` (Yoast-style graphs refer to the image and author that way)."""
-    found, ids = [], {}
+    found: list[dict[str, Any]] = []
+    ids: dict[str, dict[str, Any]] = {}
     for script in tree.iter("script"):
         if "ld+json" not in (script.get("type") or ""):
             continue

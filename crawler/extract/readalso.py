@@ -128,7 +128,7 @@ def _following(label: etree._Element, base: str) -> tuple[list[dict[str, str]], 
     text_len = len(node_text(label))
     anchor = label
     for _ in range(6):
-        siblings = []
+        siblings: list[etree._Element] = []
         sib = anchor.getnext()
         while sib is not None and len(siblings) < _MAX_SIBLINGS:
             if isinstance(sib.tag, str):
@@ -171,7 +171,12 @@ def extract(tree: etree._Element, base: str, selectors: tuple[str, ...] = (), pa
         if node.getparent() is not None:
             node.drop_tree()
     urls: set[str] = set()
-    return [link for link in found if not (link["url"] in urls or urls.add(link["url"]))]
+    unique = []
+    for link in found:
+        if link["url"] not in urls:
+            urls.add(link["url"])
+            unique.append(link)
+    return unique
 
 
 # A word every label has; only the few text nodes holding one are looked at closely.

@@ -9,8 +9,9 @@ from parsel import Selector
 
 from crawler.config import is_xpath
 from crawler.extract.textutil import clean, node_text, paragraphs
+from crawler.model import fields_with
 
-_LIST_FIELDS = {"authors", "tags"}
+_LIST_FIELDS = frozenset(fields_with("listed"))
 
 
 def extract(tree: etree._Element, selectors: dict[str, tuple[str, ...]]) -> dict[str, Any]:

@@ -59,9 +59,9 @@ def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, str]
 
 
 def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
-    bom, bom_len = read_bom(body)
-    if bom:
-        return bom, body[bom_len:].decode(bom, errors="replace")
+    bom, mark = read_bom(body)
+    if bom and mark:
+        return bom, body[len(mark):].decode(bom, errors="replace")
     if body.isascii():
         return "ascii", body.decode("ascii")
     text = body.decode("utf-8", errors="replace")

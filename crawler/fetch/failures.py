@@ -46,7 +46,7 @@ NETWORK_ERRORS = tuple(t for t, kind in _FAILURE_KINDS if kind in NETWORK_KINDS)
 
 def failure_kind(failure: Failure) -> str:
     """A short, stable name for why a request failed."""
-    if failure.check(HttpError):
+    if isinstance(failure.value, HttpError):
         return f"http_{failure.value.response.status}"
     if failure.check(IgnoreRequest):
         message = failure.getErrorMessage()

@@ -9,6 +9,8 @@ from typing import Any, Self
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
+from crawler.stats import ROBOTS_OPT_OUT
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,10 +28,10 @@ class SiteRobotsPolicy:
     def spider_opened(self, spider: Any) -> None:
         site = getattr(spider, "site", None)
         self.opted_out = site is not None and not site.obey_robots
-        if self.opted_out and self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
+        if site is not None and self.opted_out and self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
             logger.warning("robots.txt is NOT obeyed for site %s: obey_robots = false in %s",
                            site.name, site.path)
-            self.crawler.stats.set_value("rasd/robots_opt_out", True)
+            self.crawler.stats.set_value(ROBOTS_OPT_OUT, True)
 
     def process_request(self, request: Request) -> None:
         if self.opted_out:

@@ -23,6 +23,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.errors import record_error
 from crawler.fetch.failures import network_kind
+from crawler.stats import GIVEN_UP
 
 
 class UnreachableHosts:
@@ -62,5 +63,5 @@ class UnreachableHosts:
         self.failures[host] += 1
         if self.failures[host] >= self.max_failures and host not in self.given_up:
             self.given_up[host] = f"{self.failures[host]} attempts, no answer ({kind})"
-            self.stats.set_value("rasd/given_up", dict(self.given_up))
+            self.stats.set_value(GIVEN_UP, dict(self.given_up))
             record_error(self.stats, "host_unreachable", f"gave up on {host}: {self.given_up[host]}")

@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from crawler.config import SiteConfig, cron_trigger
+from crawler.config import SiteConfig
+from crawler.model import fields_with
 from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen
 from crawler.storage.query import iso
 from crawler.storage.store import Store, utcnow
@@ -47,17 +48,6 @@ class SiteHealth:
 
     def public(self) -> dict[str, Any]:
         return {k: iso(v) for k, v in asdict(self).items()}
-
-
-def schedule_period(site: SiteConfig) -> float:
-    """Seconds between two runs: the interval, or the gap between a cron's next two times."""
-    seconds = site.schedule_seconds()
-    if seconds is not None:
-        return float(seconds)
-    trigger = cron_trigger(site.schedule, site.tz)
-    first = trigger.get_next_fire_time(None, utcnow())
-    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
-    return (second - first).total_seconds() if first and second else 86400.0
 
 
 def ago(seconds: float) -> str:
@@ -105,7 +95,7 @@ def assess(site: SiteConfig, runs: list[dict[str, Any]], articles_24h: int,
         health.zero_article_runs += 1
     fetched = sum(r.get("fetched", 0) for r in ok_runs)
     if fetched:
-        failed = sum(max((r.get("parse_failures") or {}).get(f, 0) for f in ("title", "body")) for r in ok_runs)
+        failed = sum(max((r.get("parse_failures") or {}).get(f, 0) for f in fields_with("required")) for r in ok_runs)
         health.parse_failure_rate = round(failed / fetched, 3)
 
     latest = finished[0] if finished else {}
@@ -141,11 +131,11 @@ def _verdict(site: SiteConfig, h: SiteHealth, finished: list[dict[str, Any]],
                           + (f"; {h.advice}" if h.advice else ""))
     if h.parse_failure_rate is not None and h.parse_failure_rate > PARSE_FAILURE_LIMIT:
         return DEGRADED, f"{h.parse_failure_rate:.0%} of fetched pages had no title or body (selectors outdated?)"
-    stale_after = STALE_PERIODS * schedule_period(site) + site.max_duration
+    stale_after = STALE_PERIODS * site.crawl_schedule.period() + site.max_duration
     if h.last_success and (now - h.last_success).total_seconds() > stale_after:
         return DEGRADED, (f"no successful run for {ago((now - h.last_success).total_seconds())} "
                           f"(schedule {site.schedule}): is the scheduler running?")
-    quiet_after = max(86400.0, QUIET_PERIODS * schedule_period(site))
+    quiet_after = max(86400.0, QUIET_PERIODS * site.crawl_schedule.period())
     if newest_article is None or (now - newest_article).total_seconds() > quiet_after:
         since = f"for {ago((now - newest_article).total_seconds())}" if newest_article else "ever"
         return DEGRADED, f"no new article {since} (schedule {site.schedule})"

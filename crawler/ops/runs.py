@@ -22,6 +22,27 @@ from typing import TYPE_CHECKING, Any, Self
 from bson import ObjectId
 
 from crawler.fetch.blocking import advice_for, is_blocked_kind
+from crawler.stats import (
+    ARTICLES_NEW,
+    ARTICLES_UNCHANGED,
+    ARTICLES_UPDATED,
+    BLOCKED_SAMPLES,
+    CONTENT_RESPONSES,
+    DEGRADED,
+    DISCOVERED,
+    DUPLICATES,
+    ERROR_SAMPLES,
+    ERRORS,
+    GIVEN_UP,
+    NOT_MODIFIED,
+    PAGES_FETCHED,
+    PARSE_FAILURES,
+    READ_ALSO_LINKS,
+    REPLAYED,
+    SPOOL_WAITING,
+    SPOOLED,
+    family,
+)
 from crawler.storage.query import iso
 from crawler.storage.spool import RUN, Spool, spool_dir
 from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
@@ -99,62 +120,58 @@ def run_verdict(stats: dict[str, Any], finish_reason: str | None = None) -> tupl
     crawl`` prints per site and what the run record keeps."""
     finish_reason = str(finish_reason or stats.get("finish_reason", ""))
     fields = stats_fields(stats)
-    status = blocked_status(run_status(finish_reason, stats.get("rasd/content_responses", 0)), fields)
-    if status == "ok" and stats.get("rasd/degraded"):
+    status = blocked_status(run_status(finish_reason, stats.get(CONTENT_RESPONSES, 0)), fields)
+    if status == "ok" and stats.get(DEGRADED):
         status = "degraded"
     if status == "ok":
         return status, ""
     if status == "degraded":
-        return status, f"database unavailable, {stats.get('rasd/spooled', 0)} article(s) spooled"
+        return status, f"database unavailable, {stats.get(SPOOLED, 0)} article(s) spooled"
     if status == "interrupted":
         return status, "stopped before the end"
     if status == "blocked":
         refused = sorted(k for k in fields["errors"] if is_blocked_kind(k))
         return status, f"the site refused us ({', '.join(refused)})"
-    given_up = stats.get("rasd/given_up") or {}
+    given_up = stats.get(GIVEN_UP) or {}
     if given_up:
         return status, "unreachable: " + "; ".join(f"{host}: {why}" for host, why in given_up.items())
     if finish_reason not in _CLEAN_REASONS:
         return status, f"crawl ended: {finish_reason or 'unknown'}"
-    errors = sorted(((v, k[len("rasd/errors/"):]) for k, v in stats.items() if k.startswith("rasd/errors/")),
-                    reverse=True)
+    errors = sorted(((v, k) for k, v in family(stats, ERRORS).items()), reverse=True)
     return status, "no page answered" + (": " + ", ".join(f"{k} {v}" for v, k in errors[:3]) if errors else "")
 
 
 def stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
     """The record's counters, from the spider's and pipelines' ``rasd/*`` stats."""
 
-    def prefixed(prefix: str) -> dict[str, int]:
-        return {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
-
     return {
         "requests": stats.get("downloader/request_count", 0),
-        "responses": prefixed("downloader/response_status_count/"),
-        "fetched": stats.get("rasd/pages_fetched", 0),
+        "responses": family(stats, "downloader/response_status_count"),
+        "fetched": stats.get(PAGES_FETCHED, 0),
         "articles": {
-            "new": stats.get("rasd/articles_new", 0),
-            "updated": stats.get("rasd/articles_updated", 0),
-            "unchanged": stats.get("rasd/articles_unchanged", 0),
-            "duplicate": stats.get("rasd/duplicates", 0),
+            "new": stats.get(ARTICLES_NEW, 0),
+            "updated": stats.get(ARTICLES_UPDATED, 0),
+            "unchanged": stats.get(ARTICLES_UNCHANGED, 0),
+            "duplicate": stats.get(DUPLICATES, 0),
         },
-        "parse_failures": prefixed("rasd/parse_failures/"),
+        "parse_failures": family(stats, PARSE_FAILURES),
         # Incremental crawling (issue 4): article links found, by what was done about them
         # (new, changed, recheck, known = stored and skipped), and rechecks answered 304.
-        "discovered": prefixed("rasd/discovered/"),
-        "not_modified": stats.get("rasd/not_modified", 0),
-        "read_also_links": stats.get("rasd/read_also_links", 0),
-        "errors": prefixed("rasd/errors/"),
-        "error_count": stats.get("rasd/errors", 0),
-        "error_samples": [mask_secrets(str(s)) for s in stats.get("rasd/error_samples") or []],
+        "discovered": family(stats, DISCOVERED),
+        "not_modified": stats.get(NOT_MODIFIED, 0),
+        "read_also_links": stats.get(READ_ALSO_LINKS, 0),
+        "errors": family(stats, ERRORS),
+        "error_count": stats.get(ERRORS, 0),
+        "error_samples": [mask_secrets(str(s)) for s in stats.get(ERROR_SAMPLES) or []],
         # Evidence that the site refused us, and what to try (crawler.fetch.blocking).
-        "blocked": [mask_secrets(str(s)) for s in stats.get("rasd/blocked_samples") or []],
-        "blocked_advice": advice_for(prefixed("rasd/errors/")) or None,
+        "blocked": [mask_secrets(str(s)) for s in stats.get(BLOCKED_SAMPLES) or []],
+        "blocked_advice": advice_for(family(stats, ERRORS)) or None,
         "log_errors": stats.get("log_count/ERROR", 0),
-        "spooled": stats.get("rasd/spooled", 0),
-        "replayed": stats.get("rasd/replayed", 0),
-        "spool_waiting": stats.get("rasd/spool_waiting", 0),
+        "spooled": stats.get(SPOOLED, 0),
+        "replayed": stats.get(REPLAYED, 0),
+        "spool_waiting": stats.get(SPOOL_WAITING, 0),
         # Hosts given up after repeated network failures (crawler.fetch.unreachable): host → why.
-        "given_up": stats.get("rasd/given_up") or {},
+        "given_up": stats.get(GIVEN_UP) or {},
     }
 
 
@@ -264,7 +281,7 @@ class RunRecorder:
         # robots.txt itself is no content (a site opting out of robots.txt marks every request
         # dont_obey_robotstxt, so the URL decides)
         if response.status < 400 and not request.url.endswith("/robots.txt"):
-            self.crawler.stats.inc_value("rasd/content_responses")
+            self.crawler.stats.inc_value(CONTENT_RESPONSES)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats.get_stats()

@@ -22,16 +22,16 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from bson import ObjectId
 
-from crawler.config import SiteConfig, cron_trigger
+from crawler.config import SiteConfig
 from crawler.ops.alerts import record_health
-from crawler.ops.health import schedule_period
 from crawler.ops.leases import DEFAULT_TTL, Lease, owner_id
 from crawler.ops.runs import finish_run, latest_run, new_run
 from crawler.ops.watches import notify_watches
@@ -43,7 +43,6 @@ logger = logging.getLogger("rasd.schedule")
 
 TERM_GRACE = 5.0     # seconds between asking a crawl to stop (SIGTERM) and killing it
 POLL = 0.25
-MAX_JITTER = 60.0
 STDERR_TAIL = 20
 
 
@@ -67,51 +66,25 @@ class Plan:
     why: str
 
 
-def jitter(site: SiteConfig) -> float:
-    """A tenth of the period, at most a minute: spreads sites that share a schedule."""
-    return min(schedule_period(site) / 10, MAX_JITTER)
-
-
-def make_trigger(site: SiteConfig, start: datetime) -> IntervalTrigger | CronTrigger:
-    seconds = site.schedule_seconds()
-    if seconds is not None:
-        return IntervalTrigger(seconds=seconds, start_date=start, jitter=jitter(site))
-    return cron_trigger(site.schedule, site.tz, jitter(site))
-
-
-def is_due(site: SiteConfig, last_started: datetime | None, now: datetime, share: float = 1.0) -> bool:
-    """Whether a site's last run is older than ``share`` of its schedule period (for cron:
-    whether a fire time has passed since it). Used after a restart (run once right away,
-    not once per missed slot) and before each run (another scheduler may just have run it)."""
-    if last_started is None:
-        return True
-    seconds = site.schedule_seconds()
-    if seconds is not None:
-        return (now - last_started).total_seconds() >= seconds * share
-    slack = timedelta(seconds=jitter(site))
-    next_fire = cron_trigger(site.schedule, site.tz).get_next_fire_time(
-        None, last_started + slack)
-    return next_fire is not None and next_fire <= now + slack
-
-
 def plan(store: Store, sites: Sequence[SiteConfig], now: datetime | None = None) -> list[Plan]:
     now = now or utcnow()
     plans = []
     for site in sites:
         last = latest_run(store, site.name)
-        started = last.get("started") if last else None
-        seconds = site.schedule_seconds()
-        if is_due(site, started, now):
+        started: datetime | None = last.get("started") if last else None
+        schedule = site.crawl_schedule
+        seconds = schedule.seconds
+        if schedule.is_due(started, now):
             why = ("never crawled" if started is None
                    else f"last run {started:%Y-%m-%d %H:%M:%S} UTC is older than its schedule")
-            next_run = now + timedelta(seconds=random.uniform(0, min(jitter(site), 5.0)))
-            trigger = make_trigger(site, next_run)
-        elif seconds is not None:
+            next_run = now + timedelta(seconds=random.uniform(0, min(schedule.jitter(), 5.0)))
+            trigger = schedule.trigger(next_run)
+        elif seconds is not None and started is not None:  # not due means it has run
             next_run = started + timedelta(seconds=seconds)
             why = f"last run {started:%Y-%m-%d %H:%M:%S} UTC"
-            trigger = make_trigger(site, next_run)
+            trigger = schedule.trigger(next_run)
         else:
-            trigger = make_trigger(site, now)
+            trigger = schedule.trigger(now)
             next_run = trigger.get_next_fire_time(None, now)
             why = f"last run {started:%Y-%m-%d %H:%M:%S} UTC"
         plans.append(Plan(site, trigger, next_run, why))
@@ -122,7 +95,7 @@ def describe(plans: Sequence[Plan]) -> list[str]:
     lines = []
     for p in plans:
         s = p.site
-        every = f"every {s.schedule}" if s.schedule_seconds() else f"cron '{s.schedule}' ({s.timezone})"
+        every = s.crawl_schedule.describe()
         lines.append(f"{p.site.name}: {every}, time limit {p.site.max_duration}s; "
                      f"next run {p.next_run:%Y-%m-%d %H:%M:%S} UTC ({p.why})")
     return lines
@@ -156,7 +129,7 @@ class CrawlScheduler:
         self.scheduler.start()
         return plans
 
-    def request_stop(self, signum: int | None = None, frame: Any = None) -> None:
+    def request_stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         if self.stopping.is_set():
             return
         self.stop_deadline = time.monotonic() + self.options.grace
@@ -192,7 +165,7 @@ class CrawlScheduler:
                     self._replay_spool()
                     _settle_abandoned(store, name)
                     last = latest_run(store, name)
-                    if last and not is_due(site, last.get("started"), utcnow(), share=0.5):
+                    if last and not site.crawl_schedule.is_due(last.get("started"), utcnow(), share=0.5):
                         logger.info("%s: skipped, crawled at %s by %s", name, last["started"],
                                     last.get("scheduler") or last.get("trigger"))
                         return
@@ -206,7 +179,7 @@ class CrawlScheduler:
         except DATABASE_ERRORS as exc:
             logger.error("%s: database error: %s", name, mask_secrets(str(exc)))
 
-    def _command(self, site: SiteConfig, run_id: Any) -> list[str]:
+    def _command(self, site: SiteConfig, run_id: ObjectId) -> list[str]:
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", site.name, "--trigger", "schedule",
                "--run-id", str(run_id), "--scheduler-pid", str(os.getpid()), "--db", self.options.db]
         if self.options.spool:
@@ -217,7 +190,7 @@ class CrawlScheduler:
             cmd += ["-s", f"{key}={value}"]
         return [*cmd, "-v"] if self.options.verbose else cmd
 
-    def _crawl(self, store: Store, site: SiteConfig, run_id: Any, lease: Lease) -> None:
+    def _crawl(self, store: Store, site: SiteConfig, run_id: ObjectId, lease: Lease) -> None:
         started = time.monotonic()
         child = subprocess.Popen(
             self._command(site, run_id), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -301,7 +274,7 @@ def follow_scheduler_death(scheduler_pid: int) -> None:
         return
     import ctypes
 
-    def orphaned(signum: int, frame: Any) -> None:
+    def orphaned(signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # once: a second SIGTERM would be unclean
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

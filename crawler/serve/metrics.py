@@ -84,14 +84,14 @@ class StoreCollector:
 
 def render_metrics(store: Store, sites: list[SiteConfig], db: str, spool: str | None) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(store, sites, db, spool))  # type: ignore[arg-type]
+    registry.register(StoreCollector(store, sites, db, spool))
     return generate_latest(registry)
 
 
 def store_down_metrics() -> bytes:
     """What a scrape gets while the database is unavailable: rasd_store_up 0."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Up(0))  # type: ignore[arg-type]
+    registry.register(_Up(0))
     return generate_latest(registry)
 
 

@@ -78,7 +78,8 @@ def read_also(store: Store, doc: dict[str, Any]) -> list[dict[str, Any]]:
     links = [dict(link) for link in doc.get("read_also") or [] if isinstance(link, dict)]
     known = reads.known_articles(store, [link["url"] for link in links if link.get("url")])
     for link in links:
-        target = known.get(link.get("url"))
+        url = link.get("url")
+        target = known.get(url) if url else None
         link["stored"] = target is not None
         if target is not None:
             link["id"] = str(target["_id"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
@@ -33,6 +33,7 @@ from crawler.fetch.identity import fetch_url, identity_meta, request_key
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
+from crawler.stats import NOT_MODIFIED, PAGES_FETCHED, discovered
 from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
 from crawler.urls import is_valid_url, join_url, request_url
 from pipelines.base import sites_for
@@ -46,6 +47,11 @@ DISCOVERY_WAIT = 15.0
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # Set by from_crawler (they need the crawler's settings, which __init__ has not).
+    site: SiteConfig
+    allowed_domains: list[str]
+    links: LinkExtractor
+    store: Store | None
 
     def __init__(self, site: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -70,7 +76,7 @@ class NewsSpider(scrapy.Spider):
         if spider.site_name not in sites:
             known = ", ".join(sorted(sites)) or "none"
             raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
-        spider.site: SiteConfig = sites[spider.site_name]
+        spider.site = sites[spider.site_name]
         spider.allowed_domains = list(spider.site.allowed_domains)
         # Not allow_domains: Scrapy compares it with host:port, so a site on a non-default
         # port would yield no links; site.owns() filters by host below.
@@ -166,7 +172,7 @@ class NewsSpider(scrapy.Spider):
             self.record_error("feed", f"no entries in feed {response.url}")
 
     def probe_failed(self, failure: Failure) -> None:
-        self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]
+        self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]  # set by Scrapy on errback failures
 
     def parse_sitemap(self, response: Response) -> Any:
         try:
@@ -244,7 +250,7 @@ class NewsSpider(scrapy.Spider):
         stored = self.looked_up[key] if key in self.looked_up else self.known([key]).get(key)
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
-        self.crawler.stats.inc_value(f"rasd/discovered/{what.reason}")
+        self.crawler.stats.inc_value(discovered(what.reason))
         if not what.fetch:
             return
         self.requested += 1
@@ -287,7 +293,7 @@ class NewsSpider(scrapy.Spider):
             self.record_error("store", f"cannot check stored articles: {exc}")
             return {}
 
-    def on_read_also(self, item: Any, links: list[dict[str, str]]) -> None:
+    def on_read_also(self, item: Mapping[str, Any], links: list[dict[str, str]]) -> None:
         """Follow same-site read-also links found by the pipelines, up to the site's depth."""
         depth = (item.get("depth") or 0) + 1
         if item.get("site") != self.site.name or depth > self.site.read_also_depth:
@@ -299,11 +305,11 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Any:
         if response.status == 304:
-            self.crawler.stats.inc_value("rasd/not_modified")
+            self.crawler.stats.inc_value(NOT_MODIFIED)
             return
         if self.refused(response):
             return
-        self.crawler.stats.inc_value("rasd/pages_fetched")
+        self.crawler.stats.inc_value(PAGES_FETCHED)
         body = response.body
         if not body.strip():
             self.record_error("empty_page", f"{response.url} has an empty body")
@@ -313,6 +319,8 @@ class NewsSpider(scrapy.Spider):
             self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
             return
         encoding, text = decode_page(body, ctype)
+        # A downloaded response always carries the request it answers.
+        assert response.request is not None
         key = request_key(response.request)
         yield RawPage(
             url=key,
@@ -337,7 +345,7 @@ class NewsSpider(scrapy.Spider):
             self.discovered(request.meta)
         url = request.url if request else "?"
         # A refusal is named by what refused us (a challenge page rather than its 403).
-        blocked = blocked_response(failure.value.response) if failure.check(HttpError) else None
+        blocked = blocked_response(failure.value.response) if isinstance(failure.value, HttpError) else None
         if blocked:
             self.record_error(blocked[0], f"{url}: {blocked[1]}")
             return

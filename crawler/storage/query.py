@@ -8,15 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from crawler.model import fields_with
 from crawler.storage.store import Store
 from crawler.urls import canonical_url
 
-PUBLIC_FIELDS = (
-    "url", "site", "title", "published", "modified", "authors", "source", "tags", "summary",
-    "section", "image", "language", "body", "read_also", "first_seen", "last_seen", "version",
-    "duplicate_of", "cluster_id",
-)
-_LIST_FIELDS = {"authors", "tags", "read_also"}
+PUBLIC_FIELDS = fields_with("public")
+_LIST_FIELDS = frozenset(fields_with("listed"))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,139 @@
+"""The worker process: heartbeat, hand-back of dead workers' requests, one crawl per active run.
+
+A worker runs one Scrapy crawler per site with an open run, all in one reactor, and adds
+or ends them as runs open and close; with no run open it sits idle, polling Redis. Its
+heartbeat key expires when it dies; any live worker then moves the dead one's processing
+lists back to the queues (the reliable-queue pattern), so nothing it held is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from typing import Any
+
+import redis
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from twisted.internet import task
+from twisted.python.failure import Failure
+
+from crawler.config import SiteConfig
+from crawler.distributed import keys
+from crawler.distributed.connection import REDIS_ERRORS, connect
+from crawler.distributed.frontier import HAND_BACK
+from crawler.distributed.runs import run_is_backfill
+from crawler.distributed.spider import DistributedNewsSpider
+
+logger = logging.getLogger(__name__)
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def reap(server: redis.Redis) -> int:
+    """Hand back the requests of every worker whose heartbeat has expired; how many."""
+    handed = 0
+    for raw in server.smembers(keys.WORKERS):
+        worker = raw.decode()
+        if server.exists(keys.heartbeat(worker)):
+            continue
+        for key in server.scan_iter(match=keys.processing_pattern(worker), count=100):
+            site = key.decode().split(":")[1]
+            moved = int(server.eval(HAND_BACK, 2, key, keys.requests(site)))
+            handed += moved
+            logger.warning("worker %s is gone: %d request(s) of %s handed back", worker, moved, site)
+        server.srem(keys.WORKERS, worker)
+    return handed
+
+
+class Worker:
+    """Keeps this process's crawlers in step with the runs open in Redis."""
+
+    def __init__(self, process: CrawlerProcess, settings: Settings, sites: dict[str, SiteConfig]) -> None:
+        self.process = process
+        self.settings = settings
+        self.sites = sites
+        self.id = settings["RASD_WORKER_ID"]
+        self.server = connect(settings["RASD_REDIS_URL"])
+        self.ttl = settings.getfloat("RASD_WORKER_HEARTBEAT") * 3
+        self.crawling: dict[str, Any] = {}  # site -> its crawler in this process
+        self.unknown: set[str] = set()
+        self.failed: set[str] = set()  # runs whose crawl could not even start here: not retried
+        self.away = False
+        self.loop = task.LoopingCall(self.tick)
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        self.beat(self.server)  # listed before it can take any request
+        threading.Thread(target=self.beat_forever, name="rasd-heartbeat", daemon=True).start()
+        self.loop.start(self.settings.getfloat("RASD_WORKER_HEARTBEAT"), now=True).addErrback(
+            lambda f: logger.error("worker loop failed: %s", f.getTraceback()))
+        from twisted.internet import reactor  # the one CrawlerProcess installed, not the default
+
+        reactor.addSystemEventTrigger("before", "shutdown", self.leave)
+
+    def tick(self) -> None:
+        try:
+            reap(self.server)
+            runs = {k.decode(): v.decode() for k, v in self.server.hgetall(keys.ACTIVE_RUNS).items()}
+            for site, run_id in runs.items():
+                if site not in self.crawling and run_id not in self.failed:
+                    self.join(site, run_id)
+        except REDIS_ERRORS as exc:
+            if not self.away:
+                logger.warning("Redis unavailable (%s); worker %s keeps trying", exc, self.id)
+            self.away = True
+            return
+        if self.away:
+            logger.warning("Redis is back; worker %s goes on", self.id)
+            self.away = False
+
+    def beat_forever(self) -> None:
+        """Beats from a thread of its own: a page that keeps the reactor busy for a few
+        seconds must not get a live worker taken for dead (its requests fetched twice)."""
+        server = connect(self.settings["RASD_REDIS_URL"])
+        interval = self.settings.getfloat("RASD_WORKER_HEARTBEAT")
+        while not self.stopping.wait(interval):
+            try:
+                self.beat(server)
+            except REDIS_ERRORS:
+                pass  # the reactor's loop reports Redis outages
+
+    def beat(self, server: redis.Redis) -> None:
+        """Alive for three more beats, and listed among the workers whose hands count."""
+        pipe = server.pipeline(transaction=True)
+        pipe.set(keys.heartbeat(self.id), os.getpid(), px=int(self.ttl * 1000)).sadd(keys.WORKERS, self.id)
+        pipe.execute()
+
+    def join(self, site: str, run_id: str) -> None:
+        if site not in self.sites:
+            if site not in self.unknown:
+                logger.error("run %s is for site %r, which this worker has no config for", run_id, site)
+                self.unknown.add(site)
+            return
+        backfill = run_is_backfill(self.server, run_id)
+        crawler = self.process.create_crawler(DistributedNewsSpider)
+        self.crawling[site] = crawler
+        logger.info("worker %s joins run %s of %s%s", self.id, run_id, site, " (backfill)" if backfill else "")
+        done = self.process.crawl(crawler, site=site, run_id=run_id, backfill=backfill)
+        done.addBoth(self._left, site, run_id)
+
+    def _left(self, result: Any, site: str, run_id: str) -> None:
+        self.crawling.pop(site, None)
+        if isinstance(result, Failure):
+            self.failed.add(run_id)
+            logger.error("the crawl of %s failed in worker %s: %s", site, self.id, result.getTraceback())
+
+    def leave(self) -> None:
+        """A clean stop: no heartbeat to wait for (the crawlers already handed back)."""
+        self.stopping.set()
+        try:
+            self.server.delete(keys.heartbeat(self.id))
+            reap(self.server)
+        except REDIS_ERRORS as exc:
+            logger.warning("cannot sign off from Redis (%s): the heartbeat will expire", exc)
