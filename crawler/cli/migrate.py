@@ -8,7 +8,7 @@ import sys
 
 from crawler.cli.common import EXIT_OK
 from crawler.storage.migrate import copy_store, foreign_data, open_source
-from crawler.storage.store import Store, StoreError, mask_secrets, resolve_db
+from crawler.storage.store import StoreError, mask_secrets, open_store, resolve_db
 
 EXIT_REFUSED = 1
 
@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
         raise StoreError("--from and --to name the same store")
     source = open_source(args.source)
     try:
-        with Store(dest_uri) as dest:
+        with open_store(dest_uri) as dest:
             foreign = foreign_data(source, dest)
             if foreign and not args.merge:
                 print(f"rasd: {mask_secrets(dest_uri)} already holds {foreign} article(s) that are not "

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, chosen_sites, open_store
+from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, chosen_sites
 
 
 def run(args: argparse.Namespace) -> int:
     from crawler.ops.logs import setup_logging
     from crawler.ops.scheduler import CrawlScheduler, Options, describe, plan
-    from crawler.storage.store import Store, resolve_db
+    from crawler.storage.store import open_store, resolve_db
 
     sites = chosen_sites(args)
     if not sites:
@@ -20,10 +20,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--max-parallel must be at least 1", EXIT_USAGE)
     db = resolve_db(args.db)
     if args.dry_run:
-        with Store(db) as store:
+        with open_store(db) as store:
             print("\n".join(describe(plan(store, sites))))
         return EXIT_OK
-    open_store(args).close()
+    open_store(db).close()
     log_file = setup_logging(args.log_file, args.verbose)
     print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
     options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,

@@ -37,7 +37,7 @@ from crawler.ops.runs import finish_run, latest_run, new_run
 from crawler.ops.watches import notify_watches
 from crawler.storage.failover import FailoverStore
 from crawler.storage.spool import Spool, spool_dir
-from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, open_store, utcnow
 
 logger = logging.getLogger("rasd.schedule")
 
@@ -117,7 +117,7 @@ class CrawlScheduler:
     # --- lifetime ----------------------------------------------------------------------
 
     def start(self) -> list[Plan]:
-        with Store(self.options.db) as store:
+        with open_store(self.options.db) as store:
             plans = plan(store, list(self.sites.values()))
         for p in plans:
             self.scheduler.add_job(self.run_site, p.trigger, args=[p.site.name], id=p.site.name,
@@ -156,7 +156,7 @@ class CrawlScheduler:
             return
         site = self.sites[name]
         try:
-            with Store(self.options.db) as store:
+            with open_store(self.options.db) as store:
                 lease = Lease(store, name, self.owner, self.options.lease_ttl)
                 if not lease.acquire():
                     logger.info("%s: skipped, being crawled by %s", name, lease.holder)

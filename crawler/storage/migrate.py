@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.storage.query import ArticleQuery
-from crawler.storage.store import DB_NAME, Store, StoreError, is_litemongo_store, is_mongo_uri
+from crawler.storage.store import DB_NAME, Store, StoreError, is_litemongo_store, is_mongo_uri, open_store
 
 BATCH = 500
 
@@ -75,7 +75,7 @@ def open_source(uri: str) -> Store | LitemongoSource:
             return LitemongoSource(uri)
         if not path.is_file():
             raise StoreError(f"nothing to migrate: {uri} is neither a Rasd store nor a MongoDB URI")
-    return Store(uri)
+    return open_store(uri)
 
 
 def _batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

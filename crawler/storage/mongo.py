@@ -327,8 +327,10 @@ class MongoStore(Store):
     def apply_run_update(self, update: dict[str, Any]) -> dict[str, Any]:
         change = {op: update[key] for op, key in (("$set", "set"), ("$setOnInsert", "on_insert"))
                   if update.get(key)}
-        return self.runs.find_one_and_update({"_id": update["_id"]}, change, upsert=True,
-                                             return_document=ReturnDocument.AFTER)
+        record: dict[str, Any] | None = self.runs.find_one_and_update(
+            {"_id": update["_id"]}, change, upsert=True, return_document=ReturnDocument.AFTER)
+        assert record is not None, "an upsert returning the document after it always has one"
+        return record
 
     def get_run(self, run_id: Any) -> dict[str, Any] | None:
         return self.runs.find_one({"_id": run_id})

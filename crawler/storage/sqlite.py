@@ -573,7 +573,7 @@ class SqliteStore(Store):
 
     def newest_first_seen(self) -> dict[str, datetime]:
         rows = self._rows("SELECT site, max(first_seen) FROM articles WHERE site IS NOT NULL GROUP BY site")
-        return {s: from_ms(v) for s, v in rows if v is not None}
+        return {s: _EPOCH + timedelta(milliseconds=v) for s, v in rows if v is not None}
 
     def site_activity(self, site: str, since: datetime) -> tuple[int, datetime | None]:
         count, newest = self._rows("SELECT (SELECT count(*) FROM articles WHERE site = ? AND first_seen >= ?), "

@@ -219,13 +219,7 @@ class Store(ABC):
     _holders: int
 
     def __new__(cls, uri: str | None = None) -> Store:
-        if cls is Store:
-            if is_mongo_uri(resolve_db(uri)):
-                from crawler.storage.mongo import MongoStore as backend
-            else:
-                from crawler.storage.sqlite import SqliteStore as backend
-            cls = backend
-        return super().__new__(cls)
+        return super().__new__(_backend(uri) if cls is Store else cls)
 
     def __init__(self, uri: str | None = None) -> None:
         self.uri = resolve_db(uri)
@@ -246,7 +240,7 @@ class Store(ABC):
                 problem = embedded_write_check(key)
                 if problem:
                     raise StoreUnavailable(f"cannot open database {mask_secrets(key)}: {problem}")
-                store = cls._shared[key] = Store(key)
+                store = cls._shared[key] = open_store(key)
             store._holders += 1
             return store
 
@@ -595,9 +589,20 @@ class Store(ABC):
     def _close(self) -> None: ...
 
 
+def _backend(uri: str | None) -> type[Store]:
+    if is_mongo_uri(resolve_db(uri)):
+        from crawler.storage.mongo import MongoStore
+
+        return MongoStore
+    from crawler.storage.sqlite import SqliteStore
+
+    return SqliteStore
+
+
 def open_store(uri: str | None = None) -> Store:
-    """MongoDB for ``mongodb://``/``mongodb+srv://`` URIs, else the embedded SQLite file."""
-    return Store(uri)
+    """MongoDB for ``mongodb://``/``mongodb+srv://`` URIs, else the embedded SQLite file
+    (``Store(uri)`` does the same)."""
+    return _backend(uri)(uri)
 
 
 def _when(doc: dict[str, Any]) -> datetime | None:
