@@ -36,9 +36,9 @@ def load_sites(args: argparse.Namespace) -> dict[str, SiteConfig]:
 
 
 def open_store(args: argparse.Namespace) -> Store:
-    from crawler.storage.store import Store
+    from crawler.storage import store
 
-    return Store(args.db)
+    return store.open_store(args.db)
 
 
 def active_sites(args: argparse.Namespace) -> tuple[dict[str, SiteConfig], list[str]]:

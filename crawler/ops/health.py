@@ -146,12 +146,9 @@ def _verdict(site: SiteConfig, h: SiteHealth, finished: list[dict[str, Any]],
 
 def site_health(store: Store, site: SiteConfig, now: datetime | None = None) -> SiteHealth:
     now = now or utcnow()
-    runs = list(store.runs.find({"site": site.name}).sort("started", -1).limit(RECENT_RUNS))
-    recent = store.articles.count_documents(
-        {"site": site.name, "first_seen": {"$gte": now - timedelta(hours=24)}}
-    )
-    newest = store.articles.find_one({"site": site.name}, {"first_seen": 1}, sort=[("first_seen", -1)])
-    return assess(site, runs, recent, now, newest.get("first_seen") if newest else None)
+    runs = store.find_runs(site=site.name, limit=RECENT_RUNS)
+    recent, newest = store.site_activity(site.name, now - timedelta(hours=24))
+    return assess(site, runs, recent, now, newest)
 
 
 def all_health(store: Store, sites: Iterable[SiteConfig]) -> list[SiteHealth]:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 
 from crawler.fetch.blocking import advice_for, is_blocked_kind
 from crawler.ops.leases import lease_held
@@ -71,37 +70,32 @@ _CLEAN_REASONS = ("finished", "closespider_timeout", "closespider_itemcount", "c
 def new_run(store: Store, site: str, trigger: str, **extra: Any) -> ObjectId:
     """Insert a ``running`` record now and return its id."""
     run_id = ObjectId()
-    store.runs.insert_one({"_id": run_id, "site": site, "trigger": trigger, "status": "running",
-                           "started": utcnow(), "host": socket.gethostname(), **extra})
+    store.insert_run({"_id": run_id, "site": site, "trigger": trigger, "status": "running",
+                      "started": utcnow(), "host": socket.gethostname(), **extra})
     return run_id
 
 
 def finish_run(store: Store, run_id: ObjectId, status: str, error: str | None = None) -> None:
     """Settle a record from outside the crawl: the status, end time, duration and why."""
-    doc = store.runs.find_one({"_id": run_id}, {"started": 1, "error_samples": 1}) or {}
+    doc = store.get_run(run_id) or {}
     finished = utcnow()
     update: dict[str, Any] = {"status": status, "finished": finished}
     if doc.get("started"):
         update["duration"] = round((finished - doc["started"]).total_seconds(), 3)
     if error:
         update["error_samples"] = [*(doc.get("error_samples") or []), mask_secrets(error)]
-    store.runs.update_one({"_id": run_id}, {"$set": update})
+    store.apply_run_update({"_id": run_id, "set": update})
 
 
 def apply_update(store: Store, update: dict[str, Any]) -> dict[str, Any]:
     """Apply one run-record update, as built by :meth:`RunRecorder.update` (directly or
     replayed from the spool), and return the record's ``started``. Idempotent: applying it
     twice changes nothing."""
-    change = {op: update[key] for op, key in (("$set", "set"), ("$setOnInsert", "on_insert"))
-              if update.get(key)}
-    record: dict[str, Any] | None = store.runs.find_one_and_update(
-        {"_id": update["_id"]}, change, {"started": 1}, upsert=True, return_document=ReturnDocument.AFTER)
-    assert record is not None, "an upsert returning the document after it always has one"
-    return record
+    return store.apply_run_update(update)
 
 
 def latest_run(store: Store, site: str) -> dict[str, Any] | None:
-    return store.runs.find_one({"site": site}, sort=[("started", -1)])
+    return store.latest_run(site)
 
 
 def settle_orphaned_runs(store: Store) -> int:
@@ -110,9 +104,9 @@ def settle_orphaned_runs(store: Store) -> int:
     expired, since a live scheduler settles its own runs. Called by whatever reads runs, so a
     dead crawl is never shown as running for ever. Returns how many were closed."""
     closed = 0
-    for run in store.runs.find({"status": "running", "host": socket.gethostname()},
-                               {"pid": 1, "started": 1, "site": 1, "trigger": 1}):
-        if not run.get("pid") or _process_alive(run["pid"], run.get("started")):
+    host = socket.gethostname()
+    for run in store.find_runs(status="running", limit=0):
+        if run.get("host") != host or not run.get("pid") or _process_alive(run["pid"], run.get("started")):
             continue
         if run.get("trigger") == "schedule" and lease_held(store, run.get("site", "")):
             continue
@@ -148,17 +142,12 @@ def _process_start(pid: int) -> float | None:
 def find_runs(store: Store, site: str | None = None, limit: int = 20, status: str | None = None,
               since: datetime | None = None) -> list[dict[str, Any]]:
     settle_orphaned_runs(store)
-    query: dict[str, Any] = {k: v for k, v in (("site", site), ("status", status)) if v}
-    if since:
-        query["started"] = {"$gte": since}
-    cursor = store.runs.find(query).sort("started", -1)
-    return list(cursor.limit(limit) if limit else cursor)
+    return store.find_runs(site=site, status=status, limit=limit, since=since)
 
 
 def run_counts(store: Store) -> dict[tuple[str, str], int]:
     """Recorded runs per (site, status), for the metrics."""
-    rows = store.runs.aggregate([{"$group": {"_id": {"site": "$site", "status": "$status"}, "n": {"$sum": 1}}}])
-    return {(row["_id"].get("site") or "", row["_id"].get("status") or ""): row["n"] for row in rows}
+    return store.run_counts()
 
 
 def run_status(finish_reason: str, content_responses: int) -> str:

@@ -38,7 +38,7 @@ from crawler.ops.watches import notify_watches
 from crawler.secrets import mask_secrets
 from crawler.storage.failover import FailoverStore
 from crawler.storage.spool import Spool, spool_dir
-from crawler.storage.store import DATABASE_ERRORS, Store, utcnow
+from crawler.storage.store import DATABASE_ERRORS, Store, open_store, utcnow
 
 logger = logging.getLogger("rasd.schedule")
 
@@ -123,7 +123,7 @@ class CrawlScheduler:
     # --- lifetime ----------------------------------------------------------------------
 
     def start(self) -> list[Plan]:
-        with Store(self.options.db) as store:
+        with open_store(self.options.db) as store:
             plans = plan(store, list(self.sites.values()))
         for p in plans:
             self.scheduler.add_job(self.run_site, p.trigger, args=[p.site.name], id=p.site.name,
@@ -163,7 +163,7 @@ class CrawlScheduler:
         self._report_config_problems()
         site = self.sites[name]
         try:
-            with Store(self.options.db) as store:
+            with open_store(self.options.db) as store:
                 lease = Lease(store, name, self.owner, self.options.lease_ttl)
                 if not lease.acquire():
                     logger.info("%s: skipped, being crawled by %s", name, lease.holder)
@@ -264,7 +264,7 @@ class CrawlScheduler:
         elapsed = time.monotonic() - started
 
         self._replay_spool()  # the run record, if the database was down as the crawl ended
-        record = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
+        record = store.get_run(run_id) or {}
         if stop_reason == "timeout":
             finish_run(store, run_id, "timeout",
                        f"killed after exceeding max_duration ({site.max_duration}s)")
@@ -273,7 +273,7 @@ class CrawlScheduler:
         elif record.get("status") in (None, "running"):
             last_lines = " | ".join(line.strip() for line in tail if line.strip())[-500:]
             finish_run(store, run_id, "failed", f"crawl process exited with {child.returncode}: {last_lines}")
-        final = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
+        final = store.get_run(run_id) or {}
         logger.info("%s: crawl %s in %.1fs (exit code %s)", site.name, final.get("status"), elapsed,
                     child.returncode)
 
@@ -326,7 +326,7 @@ def follow_scheduler_death(scheduler_pid: int) -> None:
 def _settle_abandoned(store: Store, site: str) -> None:
     """Scheduled runs still marked running while we hold the lease belong to a scheduler
     that died (killed, power cut) before settling them."""
-    for run in store.runs.find({"site": site, "trigger": "schedule", "status": "running"}, {"_id": 1}):
+    for run in store.find_runs(site=site, status="running", trigger="schedule", limit=0):
         finish_run(store, run["_id"], "interrupted", "scheduler stopped unexpectedly during this run")
 
 
