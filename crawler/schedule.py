@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,7 @@ def interval_seconds(text: str) -> int | None:
     return int(m.group(1)) * _INTERVAL_UNITS[m.group(2)] if m else None
 
 
-def cron_trigger(expr: str, timezone: ZoneInfo | str | None = None, jitter: float | None = None) -> CronTrigger:
+def cron_trigger(expr: str, timezone: tzinfo | str | None = None, jitter: float | None = None) -> CronTrigger:
     """An APScheduler 3 CronTrigger with crontab's weekday numbers (0 and 7 = Sunday).
 
     APScheduler 3 counts weekdays from Monday = 0, so ``0 9 * * 1`` would fire on Tuesdays;
