@@ -6,10 +6,8 @@ what to try, and a site that is gone as *failing*; by real crawls and checks of 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +71,7 @@ def test_health_tells_blocked_from_failing() -> None:
 
 
 def test_alerts_say_blocked_or_failing_and_recovered(tmp_path: Path, receiver: Any) -> None:
-    url, bodies = receiver
+    url, bodies, _ = receiver
     with Store(str(tmp_path / "rasd.db")) as store:
         store.save_article({"url": "https://example.com/news/1", "site": "demo", "fingerprint": "f"})
         store.insert_run(run("ok", 60, new=3))
@@ -88,26 +86,6 @@ def test_alerts_say_blocked_or_failing_and_recovered(tmp_path: Path, receiver: A
         record_health(store, SITE, url)
     assert [b["event"] for b in bodies] == ["blocked", "failing", "recovered"]
     assert bodies[0]["advice"] == ADVICE["http_403"] and bodies[0]["health"]["blocked"] == REFUSED
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    bodies: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}/hook", bodies
-    httpd.shutdown()
-    httpd.server_close()
 
 
 @pytest.fixture
@@ -132,7 +110,7 @@ def write_sites(folder: Path, servers: dict[str, SiteServer]) -> None:
 @pytest.mark.slow
 def test_crawls_record_blocked_runs_with_evidence_and_alert_which(
         servers: dict[str, SiteServer], rasd_env: dict[str, str], receiver: Any) -> None:
-    hook, alerts = receiver
+    hook, alerts, _ = receiver
     write_sites(Path(rasd_env["RASD_SITES"]), servers)
     env = {**rasd_env, "RASD_ALERT_WEBHOOK": hook}
     run_rasd("crawl", "challenged", "botfeed", "gone", *FAST, env=env, check=True)
