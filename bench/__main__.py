@@ -96,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     say.near_dup(figures["near_dup"])
 
     summary = report.summarise(figures)
+    from bench.store import kept_section  # the store benchmark's figures, measured apart
+
     args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(report.markdown(figures, summary), encoding="utf-8")
+    args.results.write_text(report.markdown(figures, summary) + kept_section(args.results), encoding="utf-8")
     say.line(f"results written to {args.results}")
     say.line(report.final_line(summary))
     return 0

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from crawler.storage.query import ArticleQuery
 from crawler.storage.store import Store
 
 SITE_NAME = "benchsite"
@@ -70,7 +71,7 @@ def run(base_url: str, workdir: Path, wrapper: tuple[str, ...] = ()) -> dict[str
         raise RuntimeError(f"benchmark crawl failed (exit {proc.returncode}):\n{stderr[-4000:]}")
     result = json.loads(out.read_text(encoding="utf-8"))
     with Store(str(db)) as store:
-        result["stored"] = store.articles.count_documents({})
+        result["stored"] = store.count_articles(ArticleQuery())
     result.update(
         process_wall_seconds=wall,
         process_cpu_seconds=usage.ru_utime + usage.ru_stime,

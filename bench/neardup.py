@@ -1,8 +1,8 @@
 """Near-duplicate check cost as the store grows: ``python -m bench.neardup [SIZES…]``.
 
 What is timed is :meth:`crawler.storage.store.Store.find_near_duplicate` — the indexed
-``lsh $in`` query plus the signature comparison that every new article goes through — on the
-embedded store (litemongo), with 1k, 10k and 100k stored articles. The store grows in one
+LSH band look-up plus the signature comparison that every new article goes through — on the
+embedded store (SQLite), with 1k, 10k and 100k stored articles. The store grows in one
 file from one size to the next, as a real one does. Side by side, the same probes against
 datasketch's in-memory MinHashLSH over the same signatures: the baseline of keeping the
 index in one process's memory, which is what persisting it must not cost much more than.
@@ -96,10 +96,10 @@ def run(sizes: list[int], probes: int = PROBES) -> list[dict[str, Any]]:
                 memory.insert(doc["url"], _minhash(doc["minhash"]))
                 batch.append(doc)
                 if len(batch) == 1000:
-                    store.articles.insert_many(batch)
+                    store.import_articles(batch)
                     batch = []
             if batch:
-                store.articles.insert_many(batch)
+                store.import_articles(batch)
             build = time.perf_counter() - started
             rows.append({"stored": size, **_probe(store, memory, corpus, stored_sentences, probes),
                          "build_s": round(build, 1), **_reopen(store.uri)})
@@ -117,9 +117,8 @@ def _rss_mb() -> float:
 
 
 def _reopen(uri: str) -> dict[str, float]:
-    """What a process opening the store pays before its first answer: litemongo keeps its
-    indexes in memory and builds them from every stored document on a connection's first
-    query (every crawl process, every ``rasd`` command). Seconds, and resident MB added."""
+    """What a process opening the store pays before its first answer (every crawl process,
+    every ``rasd`` command): seconds, and resident MB added."""
     before = _rss_mb()
     started = time.perf_counter()
     with Store(uri) as fresh:
@@ -151,7 +150,7 @@ def _probe(store: Store, memory: MinHashLSH, corpus: Corpus, stored_sentences: l
         t = time.perf_counter()
         memory.query(query)
         in_memory.append(time.perf_counter() - t)
-        candidates.append(store.articles.count_documents({"lsh": {"$in": doc["lsh"]}}))
+        candidates.append(store.band_matches(doc["lsh"]))
         if target is not None:
             found += match is not None and match.url == f"https://bench.example/news/{target}"
         else:

@@ -16,6 +16,7 @@ the same store instead, for the README.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import statistics
 import subprocess
@@ -62,7 +63,7 @@ def build_store(db: Path, n: int, seed: int = 7) -> list[str]:
                     print(f"  stored {i:,} articles ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
         marker.write_text(str(n))
     with Store(str(db)) as store:
-        return [str(d["_id"]) for d in store.articles.find({}, {"_id": 1}).limit(2000)]
+        return [str(d["_id"]) for d in itertools.islice(store.iter_articles(), 2000)]
 
 
 def add_demo_runs(db: Path, days: int = 14) -> None:

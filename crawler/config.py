@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import re2
+
 from crawler.model import fields_with
 from crawler.schedule import Schedule, interval_seconds
 from crawler.urls import canonical_url, origin_of
@@ -67,8 +69,8 @@ class SiteConfig:
     start_urls: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
-    article_urls: tuple[re.Pattern[str], ...] = ()
-    follow: tuple[re.Pattern[str], ...] = ()
+    article_urls: tuple[Any, ...] = ()  # RE2 patterns (see _regexes)
+    follow: tuple[Any, ...] = ()
     render: bool = False
     # Which pages go through the browser when render is on; listings may well be plain HTML
     # even where articles are built by scripts, and a browser page costs ~10x a request.
@@ -170,12 +172,35 @@ def _urls(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
     return urls
 
 
-def _regexes(path: Path, data: dict[str, Any], key: str) -> tuple[re.Pattern[str], ...]:
+# RE2 runs in time linear in the URL whatever the pattern, so a site config (from a colleague,
+# a catalogue) cannot hang a crawl with a backtracking pattern such as '(a+)+$'. It has no
+# look-around or back-references; Python's \uXXXX escapes are translated to RE2's \x{XXXX}.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+_PY_UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})")
+_REPEAT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
+MAX_REPEAT = 1000  # RE2's own limit, which it does not enforce on counts beyond 32 bits
+
+
+def compile_regex(pattern: str) -> Any:
+    """A linear-time (RE2) pattern; raises ValueError saying why it cannot be used."""
+    for m in _REPEAT.finditer(pattern):
+        if max(int(n) for n in m.groups() if n) > MAX_REPEAT:
+            raise ValueError(f"repetition count {m.group(0)} is over {MAX_REPEAT}")
+    try:
+        return re2.compile(_PY_UNICODE_ESCAPE.sub(r"\1\\x{\2}", pattern), _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(f"{reason} (site patterns run on RE2, which has no look-around "
+                         "or back-references so that no pattern can hang a crawl)") from exc
+
+
+def _regexes(path: Path, data: dict[str, Any], key: str) -> tuple[Any, ...]:
     out = []
     for pattern in _str_list(path, data, key):
         try:
-            out.append(re.compile(pattern))
-        except re.error as exc:
+            out.append(compile_regex(pattern))
+        except ValueError as exc:
             raise ConfigError(path, key, f"invalid regular expression {pattern!r}: {exc}") from exc
     return tuple(out)
 
@@ -369,6 +394,10 @@ def _check_selectors(path: Path, key: str, selectors: Iterable[str]) -> None:
 
     probe = Selector(text="<html><body></body></html>")
     for sel in selectors:
+        if _XPATH_REGEX.search(sel):
+            raise ConfigError(path, key, f"{sel!r}: regular expressions in selectors (re:test, re:match, "
+                              "re:replace) run on a backtracking engine that a page can hang; use "
+                              "contains() or starts-with()")
         try:
             if is_xpath(sel):
                 probe.xpath(sel)
@@ -376,6 +405,10 @@ def _check_selectors(path: Path, key: str, selectors: Iterable[str]) -> None:
                 probe.css(sel)
         except Exception as exc:  # parsel raises several unrelated types for bad syntax
             raise ConfigError(path, key, f"invalid selector {sel!r}: {exc}") from exc
+
+
+# EXSLT regular expressions, which parsel evaluates with Python's re (see compile_regex).
+_XPATH_REGEX = re.compile(r"\bre:(?:test|match|replace)\s*\(")
 
 
 def is_xpath(selector: str) -> bool:
@@ -390,13 +423,31 @@ def _registered_host(url: str) -> str:
 
 def load_site_file(path: Path) -> SiteConfig:
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, None, f"not valid TOML: {exc}") from exc
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read file: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(path, _key_on_line(raw, line),
+                          f"not UTF-8: byte 0x{raw[exc.start]:02x} on line {line} "
+                          "(save the file as UTF-8)") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, None, f"not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        deep = re.search(r"^\s*([\w.\"'-]+)\s*=\s*[\[{]{32,}", text, re.M)
+        raise ConfigError(path, deep.group(1) if deep else None, "value nested too deeply") from exc
     return parse_site(path, data)
+
+
+def _key_on_line(raw: bytes, line: int) -> str | None:
+    """The key assigned on a line of a TOML file, to name it in an error about that line."""
+    lines = raw.split(b"\n")
+    m = re.match(rb"\s*([\w.-]+)\s*=", lines[line - 1]) if line <= len(lines) else None
+    return m.group(1).decode("ascii") if m else None
 
 
 def site_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
@@ -408,14 +459,27 @@ def site_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
     return dirs
 
 
-def load_sites(dirs: Iterable[str | Path] | None = None) -> dict[str, SiteConfig]:
-    """All site configs; a later directory overrides a built-in site of the same name."""
+def load_sites(dirs: Iterable[str | Path] | None = None, need: Iterable[str] | None = None,
+               problems: list[ConfigError] | None = None) -> dict[str, SiteConfig]:
+    """All site configs; a later directory overrides a built-in site of the same name.
+
+    With ``need``, only the files of those sites (``<name>.toml``) must load: another broken
+    file is left out and added to ``problems``, so that a bad file dropped into the sites
+    folder fails its own site, not the crawls of every other one."""
+    needed = None if need is None else set(need)
     sites: dict[str, SiteConfig] = {}
     for d in site_dirs() if dirs is None else [Path(p) for p in dirs]:
         if not d.is_dir():
             raise ConfigError(d, None, "site config directory does not exist")
         for path in sorted(d.glob("*.toml")):
-            site = load_site_file(path)
+            try:
+                site = load_site_file(path)
+            except ConfigError as exc:
+                if needed is None or path.stem in needed:
+                    raise
+                if problems is not None:
+                    problems.append(exc)
+                continue
             sites[site.name] = site
     return sites
 

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 from crawler.fetch.blocking import is_blocked_kind
+from crawler.secrets import mask_secrets
 from crawler.stats import BLOCKED_SAMPLES, CRASHES, ERROR_SAMPLES, ERRORS, REDIRECTS_TO_REQUESTED, errors
-from crawler.storage.store import mask_secrets
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from crawler.storage.store import mask_secrets
+from crawler.secrets import mask_secrets
 
 
 class SecretsFilter(logging.Filter):

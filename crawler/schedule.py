@@ -62,9 +62,11 @@ class Schedule:
             raise ValueError(f"{self.text!r} is neither an interval (30s, 15m, 2h, 1d) "
                              "nor a 5-field cron expression")
         try:
-            cron_trigger(self.text)
+            trigger = cron_trigger(self.text, UTC)
         except ValueError as exc:
             raise ValueError(f"invalid cron expression {self.text!r}: {exc}") from exc
+        if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+            raise ValueError(f"cron expression {self.text!r} never fires (no such date)")
 
     @property
     def seconds(self) -> int | None:

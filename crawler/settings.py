@@ -32,6 +32,7 @@ REMOTE_CONTROL_ENABLED = False  # an HTTP control port is not something a crawle
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"  # items are named by URL, never dumped
 
 ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
 EXTENSIONS = {"crawler.cli.progress.Progress": 500, "crawler.ops.runs.RunRecorder": 510,
@@ -53,6 +54,7 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.fetch.identity.CanonicalFingerprinter"
 # Rasd's own settings (the CLI fills them from flags and environment variables).
 RASD_DB = None            # MongoDB URI or embedded-store path; None = RASD_DB env or default
 RASD_SITE_DIRS: list[str] = []  # site config folders; empty = built-in + RASD_SITES
+RASD_SITE_NAMES: list[str] = []  # the sites being crawled: only their config files must load; empty = all
 RASD_PROGRESS = False     # one line per stored article on stderr
 RASD_TRIGGER = "manual"   # recorded in each run: "manual" (rasd crawl) or "schedule"
 RASD_RUN_ID = None        # run record id assigned by the scheduler; None = a new record
@@ -62,6 +64,12 @@ RASD_RENDER_CONCURRENCY = 4
 RASD_INCREMENTAL = True   # skip stored articles unless changed or due a recheck (crawler.fetch.incremental)
 RASD_SPOOL = None         # spool folder for articles the database could not take; None = default
 RASD_STORE_RETRY_INTERVAL = 30.0  # seconds between attempts to bring a failed database back
+# Bounds on the work one page can make, whatever it holds (README: reliability). A cap that
+# bites is counted in rasd/capped/<what>; sitemap limits are errors (rasd/errors/sitemap_limit).
+RASD_MAX_LINKS_PER_PAGE = 1000  # article links taken per listing, feed or sitemap (newest first); 0 = all
+RASD_MAX_REQUESTS = 5000        # article and listing requests per site per run; 0 = no limit
+RASD_SITEMAP_MAX_DEPTH = 2      # sitemap indexes followed this many levels below a configured sitemap
+RASD_SITEMAP_MAX_COUNT = 50     # nested sitemaps fetched per site per run
 # Network failures after which a host that has not answered once is given up for the run
 # (crawler.fetch.unreachable); 0 = never give up.
 RASD_HOST_MAX_FAILURES = 3

@@ -43,6 +43,7 @@ BLOCKED_SAMPLES = "rasd/blocked_samples"        # the first few refusals (crawle
 ARTICLES = "rasd/articles"                      # store outcomes: articles(outcome)
 DISCOVERED = "rasd/discovered"                  # article links found: discovered(reason)
 PARSE_FAILURES = "rasd/parse_failures"          # required field missing: parse_failures(field)
+CAPPED = "rasd/capped"                          # work left out by a cap: capped("links"|"requests")
 
 
 def errors(kind: str) -> str:
@@ -55,6 +56,10 @@ def articles(outcome: str) -> str:
 
 def discovered(reason: str) -> str:
     return f"{DISCOVERED}/{reason}"
+
+
+def capped(what: str) -> str:
+    return f"{CAPPED}/{what}"
 
 
 def parse_failures(field: str) -> str:

@@ -51,6 +51,9 @@ def sites_for(crawler: Crawler) -> dict[str, SiteConfig]:
     cached = getattr(crawler, "_rasd_sites", None)
     if cached is None:
         dirs = crawler.settings.getlist("RASD_SITE_DIRS") or None
-        cached = load_sites(dirs)
+        # Only the crawled sites' files must load; another broken one is left out (the CLI
+        # and the scheduler report it), since read-also links rarely need it.
+        need = crawler.settings.getlist("RASD_SITE_NAMES") or None
+        cached = load_sites(dirs, need=need)
         crawler._rasd_sites = cached  # type: ignore[attr-defined]
     return cached

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from crawler.arabic import script_language
+from crawler.controls import clean_field
 from crawler.extract import extract_article
 from crawler.items import Article, RawPage
 from crawler.model import fields_with
@@ -14,6 +17,22 @@ from crawler.urls import is_valid_url
 from pipelines.base import Stage
 
 _CARRIED = fields_with("carried")
+
+
+# Fields shown on one line in listings and terminals: no control or bidi override character
+# may reach them (JSON-LD's "\u001b" escapes decode to real ones after the page was cleaned).
+_SHORT_FIELDS = ("title", "authors", "source", "tags", "section", "summary", "image",
+                 "published_raw", "modified_raw", "read_also")
+
+
+def _clean_short(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_field(value)
+    if isinstance(value, list):
+        return [_clean_short(v) for v in value]
+    if isinstance(value, dict):  # a read-also link
+        return {k: _clean_short(v) for k, v in value.items()}
+    return value
 
 
 class ParsePipeline(Stage):
@@ -38,6 +57,8 @@ class ParsePipeline(Stage):
         fields["published_raw"] = fields.pop("published", None)
         fields["modified_raw"] = fields.pop("modified", None)
         for key, value in fields.items():
+            if key in _SHORT_FIELDS:
+                value = _clean_short(value)
             if value not in (None, "", [], {}):
                 article[key] = value
         article["language"] = script_language(

@@ -8,12 +8,17 @@ be counted under in the run's stats.
 
 from __future__ import annotations
 
+import functools
 import gzip
+import html
 import io
+import json
 import time
+from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
-from tests.localsite import NewsSite, make_story
+from tests.localsite import NewsSite, Story, make_story
 
 MB = 1024 * 1024
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -203,3 +208,79 @@ def _gzip(data: bytes) -> bytes:
     with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9) as fh:
         fh.write(data)
     return buf.getvalue()
+
+
+# Control characters written as references, each of which once made trafilatura drop the body.
+CONTROL_REFS = {940: "&#11;", 941: "&#12;", 942: "&#1;", 943: "&#27;", 944: "&#x1c;"}
+TERMINAL_TITLE = "\x1b]0;PWNED\x07\x1b[2J\u202eعنوان خبيث"  # sets the window title, clears, reverses
+HUGE = 20_000  # links on the huge listing, entries in the huge feed
+
+
+class HostileSite(NewsSite):
+    """What a hostile (or just enormous) site serves, besides its ordinary articles:
+
+    * ``/news/94x``: stories with a control character written as a reference (CONTROL_REFS),
+      and ``/news/945`` whose headline (and JSON-LD) carries terminal escapes;
+    * ``/huge``: a listing with HUGE article links; ``/huge.xml``: a feed with HUGE dated
+      entries (``huge``; the newest is ``/news/{10000 + huge - 1}``); any ``/news/N`` is served;
+    * ``/sitemaps/chain-N.xml``: a sitemap index whose only child is chain-(N+1), for ever;
+      ``/sitemaps/wide.xml``: an index of 500 sitemaps;
+    * ``/redos``: a listing whose one link makes ``(a+)+$`` backtrack for hours.
+    """
+
+    def __init__(self, huge: int = HUGE, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.huge = huge
+
+    def story(self, i: int) -> Story:
+        story = self.stories.get(i) or make_story(i, self.now)
+        if 10_000 <= i:  # the huge feed's entries: one hour apart, the highest id newest
+            story.published = self.now - timedelta(hours=10_000 + self.huge - i)
+        return story
+
+    @functools.cache  # noqa: B019 — one site per test, kept for the server's lifetime
+    def huge_page(self, path: str) -> bytes:
+        if path == "/huge":
+            links = "".join(f'<a href="/news/{10_000 + i}/x">خبر {i}</a>' for i in range(self.huge))
+            return self.layout("كل الأخبار", links).encode()
+        start = self.now - timedelta(hours=self.huge)
+        items = "".join(
+            f"<item><title>خبر {i}</title><link>{self.base}/news/{10_000 + i}/x</link>"
+            f"<pubDate>{format_datetime(start + timedelta(hours=i))}</pubDate></item>"
+            for i in range(self.huge))
+        return f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+
+    def render(self, path: str) -> tuple[Any, ...]:
+        bare = path.split("?")[0]
+        h = "text/html; charset=utf-8"
+        parts = bare.split("/")
+        if len(parts) >= 3 and parts[1] == "news" and parts[2].isdigit():
+            n = int(parts[2])
+            page = self.article_html(self.story(n))
+            if n in CONTROL_REFS:
+                page = page.replace("وذكرت", CONTROL_REFS[n] + "وذكرت")
+            if n == 945:
+                ld = json.dumps({"@type": "NewsArticle", "headline": TERMINAL_TITLE,
+                                 "author": {"name": "\u202eكاتب"}})
+                page = page.replace(html.escape(self.story(n).title), html.escape(TERMINAL_TITLE)).replace(
+                    "</head>", f'<script type="application/ld+json">{ld}</script></head>')
+            return 200, h, page
+        if bare == "/huge":
+            return 200, h, self.huge_page(bare)
+        if bare == "/huge.xml":
+            return 200, "application/rss+xml", self.huge_page(bare)
+        if bare.startswith("/sitemaps/chain-"):
+            n = int(bare.removeprefix("/sitemaps/chain-").removesuffix(".xml"))
+            return 200, "application/xml", _index([f"{self.base}/sitemaps/chain-{n + 1}.xml"])
+        if bare == "/sitemaps/wide.xml":
+            return 200, "application/xml", _index([f"{self.base}/sitemaps/part-{i}.xml" for i in range(500)])
+        if bare.startswith("/sitemaps/part-"):
+            return 200, "application/xml", self.news_sitemap()
+        if bare == "/redos":
+            return 200, h, self.layout("فخ", f'<a href="/{"a" * 34}!">فخ</a><a href="{self.story(1).path}">خبر</a>')
+        return super().render(path)
+
+
+def _index(locs: list[str]) -> str:
+    return ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(f"<sitemap><loc>{loc}</loc></sitemap>" for loc in locs) + "</sitemapindex>")

@@ -103,7 +103,7 @@ def stored(env: dict[str, str]) -> list[dict]:
     from crawler.storage.store import Store
 
     with Store(env["RASD_DB"]) as store:
-        return list(store.articles.find({}))
+        return list(store.iter_articles())
 
 
 @pytest.fixture

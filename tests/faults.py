@@ -46,7 +46,10 @@ def free_port() -> int:
 
 
 def store_files(db: Path) -> list[Path]:
-    return [p for p in db.rglob("*")]
+    """The embedded store's file and its WAL companions, or everything in a folder."""
+    if db.is_dir():
+        return list(db.rglob("*"))
+    return [p for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")) if p.exists()]
 
 
 def set_read_only(db: Path, read_only: bool) -> None:
@@ -60,19 +63,18 @@ def set_read_only(db: Path, read_only: bool) -> None:
 
 
 class WriteLock:
-    """Holds SQLite's write lock on collections of the embedded store (litemongo keeps one
-    file per collection), as another process (a backup tool, a second writer) would: the
-    crawler's writes there fail with 'database is locked'."""
+    """Holds SQLite's write lock on the embedded store (one file for articles, runs and the
+    rest), as another process (a backup tool, a second writer) would: the crawler's writes
+    there fail with 'database is locked'."""
 
-    def __init__(self, db: Path, *collections: str) -> None:
-        self.paths = [db / "rasd" / name for name in collections or ("articles",)]
+    def __init__(self, db: Path) -> None:
+        self.path = db
         self.conns: list[sqlite3.Connection] = []
 
     def acquire(self) -> None:
-        for path in self.paths:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-            conn.execute("BEGIN IMMEDIATE")
-            self.conns.append(conn)
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        conn.execute("BEGIN IMMEDIATE")
+        self.conns.append(conn)
 
     def release(self) -> None:
         while self.conns:
@@ -114,29 +116,34 @@ def wait_for(condition: Callable[[], Any], timeout: float = 60, what: str = "con
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def stored_urls(db: Path) -> list[str]:
-    """Every article URL in the embedded store, read with the plain litemongo client (one
-    per document, so a duplicate would show up twice)."""
-    import litemongo
-
-    if not (db / "rasd" / "articles").exists():
+def read_rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of the embedded store read with plain sqlite3 (read-only), not the code under test."""
+    if not db.is_file():
         return []
-    client = litemongo.connect(str(db), tz_aware=True)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     try:
-        return [d["url"] for d in client["rasd"]["articles"].find({}, {"url": 1})]
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []
+        raise
     finally:
-        client.close()
+        conn.close()
+
+
+def stored_urls(db: Path) -> list[str]:
+    """Every article URL in the embedded store (one per row, so a duplicate would show up twice)."""
+    return [row[0] for row in read_rows(db, "SELECT url FROM articles")]
 
 
 def stored_docs(db: Path, collection: str = "articles") -> list[dict[str, Any]]:
-    """Every document of a collection of the embedded store, read with the plain client."""
-    import litemongo
+    """Every document of a table of the embedded store ("articles" or "runs"), decoded as the
+    store's JSON (datetimes, ids)."""
+    from crawler.storage.sqlite import loads
 
-    client = litemongo.connect(str(db), tz_aware=True)
-    try:
-        return list(client["rasd"][collection].find({}))
-    finally:
-        client.close()
+    if collection == "articles":
+        return [{**loads(doc), "url": url} for url, doc in read_rows(db, "SELECT url, doc FROM articles ORDER BY n")]
+    return [loads(row[0]) for row in read_rows(db, f"SELECT doc FROM {collection}")]
 
 
 def spool_lines(spool: Path) -> int:

@@ -76,15 +76,15 @@ def test_alerts_say_blocked_or_failing_and_recovered(tmp_path: Path, receiver: A
     url, bodies = receiver
     with Store(str(tmp_path / "rasd.db")) as store:
         store.save_article({"url": "https://example.com/news/1", "site": "demo", "fingerprint": "f"})
-        store.runs.insert_one(run("ok", 60, new=3))
+        store.insert_run(run("ok", 60, new=3))
         assert record_health(store, SITE, url).state == HEALTHY
-        store.runs.insert_one(run("blocked", 45, blocked=REFUSED))
+        store.insert_run(run("blocked", 45, blocked=REFUSED))
         assert record_health(store, SITE, url).state == BLOCKED
         record_health(store, SITE, url)  # still blocked: no second alert
         for minutes in (30, 15, 1):
-            store.runs.insert_one(run("failed", minutes))
+            store.insert_run(run("failed", minutes))
         assert record_health(store, SITE, url).state == FAILING
-        store.runs.insert_one(run("ok", 0, new=2))
+        store.insert_run(run("ok", 0, new=2))
         record_health(store, SITE, url)
     assert [b["event"] for b in bodies] == ["blocked", "failing", "recovered"]
     assert bodies[0]["advice"] == ADVICE["http_403"] and bodies[0]["health"]["blocked"] == REFUSED

@@ -1,6 +1,6 @@
-"""Duplicate detection and edit history in the store itself (the embedded litemongo file,
-which runs the same pymongo queries MongoDB would): exact aliases, near-duplicates found
-through persisted LSH bands — also from another process — and versions."""
+"""Duplicate detection and edit history in the store itself (the embedded SQLite store,
+under the same save policy as MongoDB): exact aliases, near-duplicates found through
+persisted LSH bands — also from another process — and versions."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 
 from crawler.arabic import normalise
 from crawler.storage import neardup
+from crawler.storage.query import ArticleQuery
 from crawler.storage.store import Store
 from pipelines.normalise import fingerprint
 from tests.conftest import ROOT, run_rasd, write_site
@@ -54,7 +55,7 @@ def test_same_text_under_another_url_of_the_same_site_becomes_an_alias(store: St
     assert store.save_article(article("https://a.example/news/1", "a", WIRE)).outcome == "new"
     result = store.save_article(article("https://a.example/news/1?page=all", "a", WIRE))
     assert result.outcome == "alias"
-    assert store.articles.count_documents({}) == 1
+    assert store.count_articles(ArticleQuery()) == 1
     assert store.known_articles(["https://a.example/news/1?page=all"])["https://a.example/news/1?page=all"][
         "url"] == "https://a.example/news/1"
     # Seen again under the alias: the same article, unchanged.
@@ -70,7 +71,7 @@ def test_near_duplicate_on_another_site_points_to_the_earliest_copy(store: Store
     assert third.duplicate_of == "https://a.example/1"   # the root, not the copy it matched
     unrelated = store.save_article(article("https://a.example/2", "a", OTHER))
     assert unrelated.duplicate_of is None
-    docs = {d["url"]: d for d in store.articles.find({})}
+    docs = {d["url"]: d for d in store.iter_articles()}
     assert len({docs[u]["cluster_id"] for u in ("https://a.example/1", "https://b.example/9",
                                                  "https://c.example/5")}) == 1
     assert docs["https://a.example/2"]["cluster_id"] != docs["https://a.example/1"]["cluster_id"]
@@ -81,11 +82,11 @@ def test_an_earlier_copy_found_later_becomes_the_root_of_its_cluster(store: Stor
     store.save_article(article("https://b.example/9", "b", one_sentence_changed(WIRE), T0 + timedelta(days=1)))
     store.save_article(article("https://c.example/5", "c", WIRE, T0 + timedelta(days=2)))
     store.save_article(article("https://a.example/1", "a", WIRE, T0))
-    dup = {d["url"]: d["duplicate_of"] for d in store.articles.find({})}
+    dup = {d["url"]: d["duplicate_of"] for d in store.iter_articles()}
     assert dup == {"https://a.example/1": None, "https://b.example/9": "https://a.example/1",
                    "https://c.example/5": "https://a.example/1"}
     # The new root alone stands for the cluster in the LSH index.
-    assert [d["url"] for d in store.articles.find({"lsh": {"$exists": True}})] == ["https://a.example/1"]
+    assert [d["url"] for d in store.iter_articles() if "lsh" in d] == ["https://a.example/1"]
 
 
 def test_a_large_cluster_is_one_candidate(store: Store) -> None:
@@ -100,11 +101,11 @@ def test_a_large_cluster_is_one_candidate(store: Store) -> None:
         edited = [f"{p} النسخة {i} المعدلة" if k == 11 else p for k, p in enumerate(WIRE)]
         assert store.save_article(article(f"https://s{i % 20}.example/{i}", f"s{i % 20}", edited,
                                           T0 + timedelta(minutes=i))).outcome == "updated"
-    docs = list(store.articles.find({}))
+    docs = list(store.iter_articles())
     assert {d["duplicate_of"] for d in docs} == {None, "https://s0.example/0"}
     assert [d["url"] for d in docs if d.get("lsh")] == ["https://s0.example/0"]
     probe = article("https://z.example/1", "z", one_sentence_changed(WIRE), T0 + timedelta(days=1))
-    assert store.articles.count_documents({"lsh": {"$in": probe["lsh"]}}) == 1
+    assert store.band_matches(probe["lsh"]) == 1
     assert store.find_near_duplicate(probe).root == "https://s0.example/0"
 
 
@@ -113,7 +114,7 @@ def test_drop_duplicates_stores_no_copy_but_remembers_its_url(store: Store) -> N
     result = store.save_article(article("https://b.example/9", "b", one_sentence_changed(WIRE)),
                                 drop_duplicates=True)
     assert result.outcome == "duplicate" and result.duplicate_of == "https://a.example/1"
-    assert store.articles.count_documents({}) == 1
+    assert store.count_articles(ArticleQuery()) == 1
     assert "https://b.example/9" in store.known_articles(["https://b.example/9"])
 
 
@@ -152,7 +153,7 @@ def test_an_edit_keeps_the_previous_version_with_what_changed(store: Store) -> N
     retitled = article(url, "a", edited["body"].split("\n\n"), modified=T0 + timedelta(hours=5),
                        title="عنوان معدل للخبر")
     assert store.save_article(retitled).changed == ("title",)
-    doc = store.articles.find_one({"url": url})
+    doc = store.get_article(url)
     assert doc["version"] == 3 and doc["title"] == "عنوان معدل للخبر"
     versions = store.article_versions(doc["_id"])
     assert [v["version"] for v in versions] == [1, 2]
@@ -222,7 +223,7 @@ def test_an_unchanged_refetch_keeps_the_new_validators(store: Store) -> None:
     store.save_article(article(url, "a", WIRE, headers={"etag": '"v1"'}))
     result = store.save_article(article(url, "a", WIRE, headers={"etag": '"v2"'}))
     assert result.outcome == "unchanged"
-    assert store.articles.find_one({"url": url})["headers"] == {"etag": '"v2"'}
+    assert store.get_article(url)["headers"] == {"etag": '"v2"'}
 
 
 def test_rasd_article_finds_any_spelling_of_a_configured_sites_url(tmp_path: Path) -> None:

@@ -95,22 +95,21 @@ def test_drop_duplicates_survives_the_spool(tmp_path: Path) -> None:
 
 
 def test_one_shared_connection_per_process_until_the_last_holder_releases_it(tmp_path: Path) -> None:
-    """The spider's look-ups, the store stage and run records share one connection (litemongo
-    re-reads the whole store for a connection that another one wrote behind its back). A
+    """The spider's look-ups, the store stage and run records share one connection. A
     failed shared store is discarded: new users get a fresh connection, old holders keep
     theirs until they let go."""
     db = str(tmp_path / "rasd.db")
     first, second = Store.shared(db), Store.shared(db)
     assert first is second
     first.close()
-    second.articles.insert_one(doc(1))  # still open for the other holder
+    second.save_article(doc(1))  # still open for the other holder
     second.close()  # the last release closes it: the next user opens a new one
     third, fourth = Store.shared(db), Store.shared(db)
     assert third is not first and third is fourth
     third.discard()
     fifth = Store.shared(db)
     assert fifth is not fourth
-    assert fourth.articles.find_one({})["url"] == doc(1)["url"]  # the old holder keeps its own
+    assert next(fourth.iter_articles())["url"] == doc(1)["url"]  # the old holder keeps its own
     fourth.close()
     fifth.close()
     last = Store.shared(db)

@@ -74,21 +74,21 @@ def test_webhook_urls_are_logged_without_secrets() -> None:
 def test_alerts_fire_once_per_transition_and_retry_when_undelivered(tmp_path: Path, receiver: Any) -> None:
     url, bodies, auth = receiver
     with Store(str(tmp_path / "rasd.db")) as store:
-        store.runs.insert_one(run(minutes_ago=10))
+        store.insert_run(run(minutes_ago=10))
         store.save_article({"url": "https://example.com/news/1", "site": "demo", "fingerprint": "f"})
         assert record_health(store, SITE, url).state == HEALTHY
         for minutes in (3, 2, 1):
-            store.runs.insert_one(run("failed", minutes_ago=minutes, new=0, fetched=0))
+            store.insert_run(run("failed", minutes_ago=minutes, new=0, fetched=0))
             record_health(store, SITE, url)
-        store.runs.insert_one(run("failed", new=0, fetched=0))
+        store.insert_run(run("failed", new=0, fetched=0))
         assert record_health(store, SITE, url).state == FAILING
         assert [b["event"] for b in bodies] == ["failing"]
         assert auth == ["Basic cmFzZDpwdw=="]  # user:password in the URL became Basic auth
 
-        store.runs.insert_one(run())
+        store.insert_run(run())
         dead_url = "http://127.0.0.1:9/hook"  # nothing listens: the alert stays pending
         assert record_health(store, SITE, dead_url).state == HEALTHY
-        assert store.site_health.find_one({"_id": "demo"})["pending_alert"]["event"] == "recovered"
+        assert store.get_site_health("demo")["pending_alert"]["event"] == "recovered"
         record_health(store, SITE, url)
         assert [b["event"] for b in bodies] == ["failing", "recovered"]
-        assert store.site_health.find_one({"_id": "demo"})["pending_alert"] is None
+        assert store.get_site_health("demo")["pending_alert"] is None

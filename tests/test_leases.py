@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from crawler.ops.leases import Lease
-from crawler.storage.store import Store, utcnow
+from crawler.storage.store import Store
 
 
 def test_one_holder_at_a_time_until_release(tmp_path: Path) -> None:
@@ -26,7 +25,7 @@ def test_an_expired_lease_is_taken_over_and_the_old_holder_learns_it(tmp_path: P
     with Store(str(tmp_path / "rasd.db")) as store:
         dead = Lease(store, "alpha", "crashed:1")
         assert dead.acquire()
-        store.leases.update_one({"_id": dead.token}, {"$set": {"expires": utcnow() - timedelta(seconds=1)}})
+        assert store.renew_lease(dead.token, ttl=-1)  # expired a second ago
         taker = Lease(store, "alpha", "host:2")
         assert taker.acquire()
         assert not dead.renew()

@@ -97,7 +97,7 @@ def finished(env: dict[str, str], site: str, status: str | None = None) -> list[
 def judged_runs(env: dict[str, str], site: str) -> int:
     """Finished runs whose outcome the scheduler has already assessed (and alerted on)."""
     with Store(env["RASD_DB"]) as store:
-        checked = (store.site_health.find_one({"_id": site}) or {}).get("checked")
+        checked = (store.get_site_health(site) or {}).get("checked")
     return sum(1 for r in finished(env, site) if checked and r["finished"] <= checked)
 
 
@@ -368,7 +368,7 @@ def test_database_down_as_a_scheduled_crawl_ends_is_recorded_degraded_once_back(
         write_site(Path(rasd_env["RASD_SITES"]), "gated", server.url, schedule="2s")
         sched = schedulers(rasd_env, "gated", *QUICK, "-s", "RASD_STORE_RETRY_INTERVAL=0.5")
         wait_for(lambda: server.article_hits() > 0, "the crawl to reach the articles", sched)
-        lock = WriteLock(db, "articles", "runs")
+        lock = WriteLock(db)
         lock.acquire()
         try:
             site.gates[0].set()

@@ -19,6 +19,7 @@ from tests.faults import free_port, stored_docs
 from tests.localsite import NewsSite, SiteServer
 
 PASSWORD = "Pw7fK3q9zXsecret"
+HOSTILE = "Pw'7\"<in>q9"  # quotes and angle brackets: pymongo takes them as they are
 
 
 @pytest.mark.parametrize(("text", "secret"), [
@@ -32,6 +33,14 @@ PASSWORD = "Pw7fK3q9zXsecret"
     (f"https://api.telegram.org/bot123:{PASSWORD}/sendMessage", PASSWORD),
     (f"https://alerts.example.com/notify?channel=news&token={PASSWORD}", PASSWORD),
     (f"https://user:{PASSWORD}@alerts.example.com/hook", PASSWORD),
+    # pymongo accepts these characters unescaped in a password (issue 14)
+    (f"mongodb://rasd:{HOSTILE}@db/rasd", HOSTILE),
+    (f"cannot open database 'mongodb://rasd:{HOSTILE}@db/rasd': refused", "<in>"),
+    (json.dumps({"uri": f"mongodb://rasd:{HOSTILE}@db/rasd"}), "<in>"),
+    (f"mongodb://h/?tls=true&tlsCertificateKeyFilePassword={PASSWORD}", PASSWORD),
+    (f"mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:{PASSWORD}", PASSWORD),
+    (f"MongoClient(host=['h:27017'], tlscertificatekeyfilepassword='{PASSWORD}', "
+     f"authmechanismproperties={{'AWS_SESSION_TOKEN': '{PASSWORD}'}})", PASSWORD),
 ])
 def test_mask_secrets(text: str, secret: str) -> None:
     masked = mask_secrets(text)
@@ -56,12 +65,14 @@ def test_log_filter_masks_message_arguments_and_tracebacks() -> None:
     assert PASSWORD not in text and "rasd:***@h" in text and "ConnectionError" in text
 
 
-def test_password_never_appears_in_any_output(tmp_path: Path) -> None:
+@pytest.mark.parametrize("password", [PASSWORD, HOSTILE], ids=["plain", "quotes-and-brackets"])
+def test_password_never_appears_in_any_output(tmp_path: Path, password: str) -> None:
     """A crawl (DEBUG log to a file, stats file), `rasd spool`, a failing replay and a failing
     query, all with a password in the MongoDB URI (a closed port: no MongoDB server can run
-    here). stdout, stderr, the log file, the stats and every file written are searched."""
+    here). stdout, stderr, the log file, the stats and every file written — the spooled run
+    record too — are searched."""
     site = NewsSite(n=3)
-    uri = f"mongodb://rasd:{PASSWORD}@127.0.0.1:{free_port()}/rasd"
+    uri = f"mongodb://rasd:{password}@127.0.0.1:{free_port()}/rasd"
     out = tmp_path / "out"
     out.mkdir()
     with SiteServer(site) as server:
@@ -79,7 +90,7 @@ def test_password_never_appears_in_any_output(tmp_path: Path) -> None:
     texts = [r.stdout + r.stderr for r in runs]
     texts += [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()]
     everything = "\n".join(texts)
-    assert PASSWORD not in everything
+    assert password not in everything and "<in>" not in everything
     assert "rasd:***@127.0.0.1" in everything  # the URI was shown, masked
     assert (out / "rasd.log").stat().st_size > 10_000  # a real DEBUG log was searched
     stats = json.loads((out / "stats.jsonl").read_text())["stats"]

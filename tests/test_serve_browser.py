@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from crawler.config import SiteConfig, load_sites, site_dirs
 from crawler.serve.app import ServeConfig
-from crawler.storage.query import iso
+from crawler.storage.query import ArticleQuery, iso
 from crawler.storage.store import Store
 from tests.conftest import run_rasd, write_site
 from tests.serve_support import BROWSER_ARGS, NOW, article, body, seed, seed_corpus, serving
@@ -120,7 +120,7 @@ def test_dashboard_charts_match_the_store(site: dict[str, Any], page: Page, tmp_
     page.goto(site["base"] + "sites")
     with Store(site["db"]) as store:
         per_day: dict[str, int] = {}
-        for doc in store.articles.find({"site": "watan"}):
+        for doc in store.iter_articles(ArticleQuery(sites=("watan",))):
             per_day[iso(doc["first_seen"])[:10]] = per_day.get(iso(doc["first_seen"])[:10], 0) + 1
     chart = page.locator("svg[data-chart=articles-watan]")
     shown = {g.get_attribute("data-label"): int(g.get_attribute("data-value")) for g in chart.locator("g.bar").all()}
@@ -153,7 +153,7 @@ def test_dashboard_charts_match_the_store(site: dict[str, Any], page: Page, tmp_
 
 def _first_seen_on(db: str, day: str) -> int:
     with Store(db) as store:
-        return sum(1 for d in store.articles.find({}, {"first_seen": 1}) if iso(d["first_seen"])[:10] == day)
+        return sum(1 for d in store.iter_articles() if iso(d["first_seen"])[:10] == day)
 
 
 def test_usable_on_a_phone(site: dict[str, Any], browser: Browser, tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def test_health_after_a_crawl(news_site, rasd_env: dict[str, str]) -> None:
         store.save_article({"url": "http://quiet.example/news/1", "site": "quiet", "fingerprint": "x"},
                            now=utcnow() - timedelta(days=3))
         for minutes in (90, 30, 1):
-            store.runs.insert_one({"site": "broken", "status": "failed", "fetched": 0,
+            store.insert_run({"site": "broken", "status": "failed", "fetched": 0,
                                    "started": utcnow() - timedelta(minutes=minutes)})
 
     data = {s["name"]: s["health"] for s in json.loads(

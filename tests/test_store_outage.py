@@ -193,3 +193,38 @@ def test_store_and_spool_both_unwritable_stops_before_crawling(tmp_path: Path) -
             set_read_only(db.parent, False)
     assert proc.returncode == 3, err
     assert "cannot be written either" in err and server.article_hits() == 0
+
+
+def test_store_deleted_mid_crawl_spools_the_rest(tmp_path: Path) -> None:
+    """`rm` of the embedded store while a crawl writes to it (issue 14.3): SQLite would go on
+    writing into the deleted file and the run would say "ok" with nothing on disk. The crawl
+    notices on its next write, spools from there on and says it is degraded; the next crawl
+    starts a new store, stores the spool and fetches again what went with the old file."""
+    db = tmp_path / "store" / "rasd.db"
+    spool = db.with_name(db.name + ".spool")
+    site = GatedSite(n=20, group=10)
+    site.gates[0].set()
+    with SiteServer(site) as server:
+        write_site(tmp_path / "sites", "local", server.url, feeds=[], sitemaps=[], read_also_depth=0)
+        env = {"RASD_DB": str(db), "RASD_SITES": str(tmp_path / "sites")}
+        stats_file = tmp_path / "stats.jsonl"
+        proc = start_rasd("crawl", "local", *FAST, *RETRY, "--stats-file", str(stats_file), env=env)
+        try:
+            wait_for(lambda: len(stored_urls(db)) == 10, what="the first 10 articles stored")
+            for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+                path.unlink(missing_ok=True)
+            site.gates[1].set()
+            _out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 75, err
+        stats = read_stats(stats_file)
+        assert stats["rasd/degraded"] is True and stats["rasd/spooled"] == 10
+        assert any("deleted" in e for e in stats["rasd/error_samples"])
+        assert spool_lines(spool) >= 10
+
+        again = run_rasd("crawl", "local", *FAST, env=env)
+    assert again.returncode == 0, again.stderr
+    urls = stored_urls(db)
+    assert len(urls) == len(set(urls)) == 20

@@ -1,4 +1,4 @@
-"""``rasd articles``: list stored articles, or count them."""
+"""``rasd articles``: list stored articles, search them, or count them."""
 
 from __future__ import annotations
 
@@ -6,39 +6,40 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Iterable
 from typing import Any
 
 from crawler.cli.common import EXIT_OK, open_store, table
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.storage.query import count_articles, find_articles, public
+    from crawler.storage.query import ArticleQuery, public
 
-    filters = {"site": args.site, "since": args.since, "until": args.until, "search": args.search}
+    query = ArticleQuery(sites=(args.site,) if args.site else (), since=args.since, until=args.until,
+                         search=args.search, sort=args.sort, limit=args.limit)
     with open_store(args) as store:
         if args.count:
-            print(count_articles(store, **filters))
+            print(store.count_articles(query))
             return EXIT_OK
-        articles = [public(d) for d in find_articles(store, limit=args.limit, **filters)]
+        page = store.find_articles(query)
+        articles = [public(d) for d in page.items]
         _print_articles(articles, args.format)
         if not articles:
-            stored = count_articles(store) if any(filters.values()) else 0
+            filtered = any((args.site, args.since, args.until, args.search))
+            stored = store.count_articles(ArticleQuery()) if filtered else 0
             print(f"rasd: none of the {stored} stored articles match these filters" if stored else
                   "rasd: no articles stored yet: crawl a site first, e.g. `rasd crawl NAME` "
                   "(`rasd sites` lists them; `rasd demo` serves an offline demo site)", file=sys.stderr)
-        elif args.limit and len(articles) == args.limit:
-            total = count_articles(store, **filters)
-            if total > len(articles):
-                print(f"rasd: showing {len(articles)} of {total}, newest first; see more with "
-                      f"--limit N or --limit 0 (all), or narrow with --site/--since/--search; "
-                      f"--count counts them", file=sys.stderr)
+        elif args.limit and page.total > len(articles):
+            order = "best matches first" if args.search and args.sort == "relevance" else "newest first"
+            print(f"rasd: showing {len(articles)} of {page.total}, {order}; see more with "
+                  f"--limit N or --limit 0 (all), or narrow with --site/--since/--search; "
+                  f"--count counts them", file=sys.stderr)
     return EXIT_OK
 
 
-def _print_articles(articles: Iterable[dict[str, Any]], fmt: str) -> None:
+def _print_articles(articles: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps(list(articles), ensure_ascii=False, indent=2))
+        print(json.dumps(articles, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["id", "published", "site", "title", "url"])
@@ -47,6 +48,9 @@ def _print_articles(articles: Iterable[dict[str, Any]], fmt: str) -> None:
     elif articles:
         from crawler.urls import display_url
 
-        rows = [[a["id"], (a["published"] or "")[:16], a["site"], a["title"][:70], display_url(a["url"])]
+        rows = [[a["id"], (a["published"] or "")[:16], a["site"], (a["title"] or "")[:70], display_url(a["url"])]
                 for a in articles]
         print(table(rows, ["id", "published", "site", "title", "url"]))
+        for a in articles:  # a search's matches in context, under the table
+            if a.get("snippet"):
+                print(f"\n{a['id']}  {a['snippet']}")

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crawler.controls import printable
+
 if TYPE_CHECKING:
     from crawler.config import SiteConfig
     from crawler.storage.store import Store
@@ -34,9 +36,9 @@ def load_sites(args: argparse.Namespace) -> dict[str, SiteConfig]:
 
 
 def open_store(args: argparse.Namespace) -> Store:
-    from crawler.storage.store import Store
+    from crawler.storage import store
 
-    return Store(args.db)
+    return store.open_store(args.db)
 
 
 def active_sites(args: argparse.Namespace) -> tuple[dict[str, SiteConfig], list[str]]:
@@ -87,11 +89,16 @@ def setting(text: str) -> tuple[str, str]:
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    cells = [[str(h) for h in headers]] + [["" if c is None else printable(str(c)) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def say(text: str = "") -> None:
+    """A line of human output: nothing in stored text may act on the terminal."""
+    print(printable(text))
 
 
 def json_line(obj: Any) -> str:

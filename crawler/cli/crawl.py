@@ -25,7 +25,8 @@ from crawler.urls import display_url
 
 def run(args: argparse.Namespace) -> int:
     from crawler.cli.runner import SUMMARY_COLUMNS, crawl, project_settings
-    from crawler.config import site_dirs
+    from crawler.config import ConfigError, site_dirs
+    from crawler.config import load_sites as load_sites_from
     from crawler.storage.query import iso
     from crawler.storage.spool import Spool, spool_dir
     from crawler.storage.store import (
@@ -36,8 +37,15 @@ def run(args: argparse.Namespace) -> int:
         resolve_db,
     )
 
-    sites, active = active_sites(args)
-    names = active if args.all else args.names
+    if args.all:
+        sites, names = active_sites(args)
+    else:  # only the named sites' files must load (a broken other one is left out)
+        problems: list[ConfigError] = []
+        sites = load_sites_from(site_dirs(args.sites or []), need=args.names, problems=problems)
+        if args.trigger == "manual":  # the scheduler reports a broken file once, not every crawl
+            for broken in problems:
+                print(f"rasd: warning: config error: {broken}; that site is left out", file=sys.stderr)
+        names = args.names
     if not names:
         raise CliError("name at least one site, or --all (see `rasd sites`)", EXIT_USAGE)
     check_known(names, sites)
@@ -71,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         "RASD_DB": resolve_db(args.db),
         "RASD_SPOOL": str(spool),
         "RASD_SITE_DIRS": [str(d) for d in site_dirs(args.sites or [])],
+        "RASD_SITE_NAMES": names,
         "RASD_PROGRESS": True,
         "RASD_TRIGGER": args.trigger,
         "RASD_RUN_ID": args.run_id,

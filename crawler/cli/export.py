@@ -9,9 +9,10 @@ from crawler.cli.common import EXIT_OK, json_line, open_store
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.storage.query import find_articles, public
+    from crawler.storage.query import ArticleQuery, public
 
+    query = ArticleQuery(sites=(args.site,) if args.site else (), since=args.since, until=args.until)
     with open_store(args) as store:
-        for doc in find_articles(store, site=args.site, since=args.since, until=args.until):
+        for doc in store.iter_articles(query):  # streamed, in storage order
             sys.stdout.write(json_line(public(doc)) + "\n")
     return EXIT_OK

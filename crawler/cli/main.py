@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from crawler.cli.common import EXIT_CONFIG, EXIT_DB, EXIT_OK, EXIT_SOFTWARE, CliError, setting, when
-from crawler.storage.paths import default_db_path
+from crawler.storage.paths import default_db_path, legacy_db_path, legacy_default_problem
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rasd", parents=[global_options(None)],
         description="Rasd (رصد) crawls Arabic news sites into MongoDB or an embedded store.",
-        epilog=f"Default database when neither --db nor RASD_DB is set: {default_db_path()}",
+        epilog=f"Default database when neither --db nor RASD_DB is set: {default_db_path()} "
+               f"(earlier Rasd versions kept it in the folder {legacy_db_path()}: see `rasd migrate`)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -87,8 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="crawl every site on its schedule until stopped (SIGTERM/Ctrl-C)")
     p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: the active ones)")
     p.add_argument("--max-parallel", type=int, default=None,
-                   help="crawls running at once (default: number of CPU cores with MongoDB, "
-                        "1 with the embedded store)")
+                   help="crawls running at once (default: number of CPU cores)")
     p.add_argument("--grace", type=float, default=30.0,
                    help="seconds running crawls get to finish on SIGTERM (default 30)")
     p.add_argument("--log-file", type=Path, default=None,
@@ -117,7 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", parents=[common], help="list stored articles")
     filters(p)
-    p.add_argument("--search", help="text in title, body or tags (Arabic spelling-insensitive)")
+    p.add_argument("--search", metavar="QUERY",
+                   help='words in title, body or tags, all required; "a phrase"; -word excludes '
+                        "(Arabic spelling, clitics and endings insensitive); ranked by relevance")
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance",
+                   help="order of --search results (default relevance; without --search: date)")
     p.add_argument("--limit", type=int, default=50, help="0 = no limit (default 50)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--count", action="store_true", help="print only how many articles match")
@@ -129,6 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", parents=[common], help="JSON Lines of stored articles on stdout")
     filters(p)
+
+    p = sub.add_parser(
+        "migrate", parents=[common],
+        help="copy articles, versions, runs and site health from one store into another",
+        description="Copies everything missing at the destination; run it again after an "
+                    "interruption to resume (nothing is copied twice). The source is never changed.")
+    p.add_argument("--from", dest="source", required=True, metavar="URI_OR_PATH",
+                   help="old litemongo store folder, embedded store file or MongoDB URI")
+    p.add_argument("--to", dest="dest", default=None, metavar="URI_OR_PATH",
+                   help="embedded store file or MongoDB URI (default: --db / RASD_DB / the default store)")
+    p.add_argument("--merge", action="store_true", help="add to a destination that already holds other articles")
 
     p = sub.add_parser("demo", parents=[common],
                        help="serve an Arabic demo news site on 127.0.0.1 to try Rasd offline")
@@ -175,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     logmask.install()
     try:
+        problem = None if args.command in ("migrate", "parse", "demo") else legacy_default_problem(args.db)
+        if problem:
+            raise StoreError(problem)
         return importlib.import_module(f"crawler.cli.{args.command}").run(args)
     except ConfigError as exc:
         print(f"rasd: config error: {exc}", file=sys.stderr)

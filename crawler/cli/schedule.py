@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, chosen_sites, open_store
+from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, chosen_sites
 
 
 def run(args: argparse.Namespace) -> int:
     from crawler.ops.logs import setup_logging
     from crawler.ops.scheduler import CrawlScheduler, Options, describe, plan
-    from crawler.storage.store import Store, is_mongo_uri, resolve_db
+    from crawler.storage.store import open_store, resolve_db
 
     sites = chosen_sites(args)
     if not sites:
@@ -20,10 +20,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--max-parallel must be at least 1", EXIT_USAGE)
     db = resolve_db(args.db)
     if args.dry_run:
-        with Store(db) as store:
+        with open_store(db) as store:
             print("\n".join(describe(plan(store, sites))))
         return EXIT_OK
-    open_store(args).close()
+    open_store(db).close()
     log_file = setup_logging(args.log_file, args.verbose)
     print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
     options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
@@ -32,12 +32,7 @@ def run(args: argparse.Namespace) -> int:
         from crawler.cli.worker import schedule
 
         return schedule(args, sites, options)
-    # Each crawl is a process of its own; litemongo makes a process re-read the whole store
-    # after another one wrote to it, so parallel crawls on the embedded store slow each other
-    # down more the larger it grows: one at a time there (each with its concurrent requests).
-    embedded = not is_mongo_uri(db)
-    options.max_parallel = args.max_parallel or (1 if embedded else options.max_parallel)
-    if embedded and options.max_parallel > 1:
-        print(f"rasd schedule: warning: {options.max_parallel} parallel crawls on the embedded store "
-              "re-read it after each other's writes; use MongoDB for parallel crawls", file=sys.stderr)
+    # Each crawl is a process of its own, on both backends (the embedded store's writers
+    # queue for its write lock, one short transaction per article).
+    options.max_parallel = args.max_parallel or options.max_parallel
     return CrawlScheduler(sites, options).serve()

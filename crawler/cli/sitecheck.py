@@ -149,13 +149,15 @@ class CheckSpider(NewsSpider):
             yield scrapy.Request(url, callback=self.check_entry, errback=self.entry_failed,
                                  dont_filter=True, meta=meta)
 
-    def check_entry(self, response: Response) -> Iterator[scrapy.Request]:
+    async def check_entry(self, response: Response) -> AsyncIterator[scrapy.Request]:
         index = response.meta["entry_index"]
         result = self.report.entries[-1]
         result.status = response.status
         kind, _, parse = self._entries()[index]
         self._collecting = []
-        children = [r for r in parse(response) or () if isinstance(r, scrapy.Request)]
+        output = parse(response)  # feeds and sitemaps are read asynchronously, listings not
+        produced = [r async for r in output] if hasattr(output, "__aiter__") else list(output or ())
+        children = [r for r in produced if isinstance(r, scrapy.Request)]
         found, self._collecting = self._collecting, None
         result.article_links = [url for url, _ in found]
         if found:
@@ -170,10 +172,10 @@ class CheckSpider(NewsSpider):
             yield probes[0].replace(callback=self.check_probe, errback=self.check_probe_failed,
                                     meta={**probes[0].meta, "entry_index": index})
             return
-        if sitemap_children:
-            yield from self._entry_request(index, sitemap_children[0].url)
-            return
-        yield from self._entry_request(index + 1)
+        following = (self._entry_request(index, sitemap_children[0].url) if sitemap_children
+                     else self._entry_request(index + 1))
+        for request in following:
+            yield request
 
     def article_request(self, url: str, referer: str, hints: dict[str, str] | None = None,
                         depth: int = 0) -> Any:

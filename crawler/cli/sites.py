@@ -58,13 +58,13 @@ def run(args: argparse.Namespace) -> int:
 def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, SiteHealth]:
     """Health per site from the database, when there is one; listing sites never creates it."""
     from crawler.ops.health import site_health
-    from crawler.storage.store import Store, StoreError, is_mongo_uri, resolve_db
+    from crawler.storage.store import StoreError, is_mongo_uri, open_store, resolve_db
 
     uri = resolve_db(args.db)
     if not is_mongo_uri(uri) and not Path(uri).expanduser().exists():
         return {}
     try:
-        with Store(uri) as store:
+        with open_store(uri) as store:
             return {s.name: site_health(store, s) for s in sites}
     except StoreError as exc:
         print(f"rasd: health unavailable: {exc}", file=sys.stderr)

@@ -23,12 +23,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"replayed {c.replayed} article(s) into {mask_secrets(resolve_db(args.db))}"
                   + "".join(f", {n} {k}" for k, n in sorted(c.outcomes.items()))
                   + (f"; {c.runs_replayed} run record update(s)" if c.runs_replayed else "")
-                  + (f"; skipped {c.torn} torn and {c.corrupt} corrupt line(s)" if c.torn or c.corrupt else ""))
-    segments = Spool(directory).status()
+                  + (f"; skipped {c.torn} torn line(s)" if c.torn else "")
+                  + (f"; quarantined {c.corrupt} corrupt and {c.rejected} rejected record(s)"
+                     if c.corrupt or c.rejected else ""))
+    spool = Spool(directory)
+    segments = spool.status()
     waiting = pending(segments)
+    quarantined = spool.quarantined()
     if args.format == "json":
         print(json.dumps({
             "spool": str(directory), "waiting": waiting[ARTICLE], "run_records": waiting[RUN],
+            "quarantined": quarantined, "quarantine": str(spool.quarantine_dir),
             "segments": [{"file": s.path.name, "waiting": s.articles, "run_records": s.runs,
                           "replayed": s.done,
                           "torn": s.torn, "corrupt": s.corrupt, "active": s.active,
@@ -38,10 +43,15 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"spool: {directory}")
     print(f"waiting: {pending_text(waiting)}")
+    if quarantined:
+        print(f"quarantined: {quarantined} record(s) that cannot be stored, kept in "
+              f"{spool.quarantine_dir} (the reason of each in the .why file beside it)")
     if segments:
         rows = [[s.path.name, pending_text(s.pending),
                  ", ".join(f"{k} {n}" for k, n in s.sites.most_common()), iso(s.oldest) or "",
-                 "writing" if s.active else ("torn tail" if s.torn else "")]
+                 "writing" if s.active else "; ".join(
+                     n for n in ("torn tail" if s.torn else "",
+                                 f"{s.corrupt} corrupt, quarantined on replay" if s.corrupt else "") if n)]
                 for s in segments]
         print(table(rows, ["segment", "waiting", "sites", "oldest", "note"]))
     return EXIT_OK

@@ -31,12 +31,12 @@ def run(args: argparse.Namespace) -> int:
     from crawler.distributed.connection import connect
     from crawler.distributed.settings import worker_settings
     from crawler.distributed.workers import Worker, new_worker_id
-    from crawler.storage.store import Store, mask_secrets, resolve_db
+    from crawler.storage.store import mask_secrets, open_store, resolve_db
 
     if not args.redis:
         raise CliError("rasd worker needs --redis URL", EXIT_USAGE)
     connect(args.redis).ping()
-    Store(resolve_db(args.db)).close()  # fail fast on a misconfigured database
+    open_store(resolve_db(args.db)).close()  # fail fast on a misconfigured database
     worker_id = args.id or new_worker_id()
     settings = worker_settings(_settings(args, LOG_LEVEL="DEBUG" if args.verbose else "INFO"), args.redis,
                                worker_id)
@@ -54,12 +54,12 @@ def enqueue(args: argparse.Namespace, names: list[str]) -> int:
     """``rasd crawl NAME --redis URL``: open a run of each site for the workers to share."""
     from crawler.distributed.connection import connect
     from crawler.distributed.enqueue import enqueue_site
-    from crawler.storage.store import Store, resolve_db
+    from crawler.storage.store import open_store, resolve_db
 
     server = connect(args.redis)
     settings = _settings(args)
     code = EXIT_OK
-    with Store(resolve_db(args.db)) as store:
+    with open_store(resolve_db(args.db)) as store:
         for name in names:
             run_id = enqueue_site(server, store, settings, name, args.trigger, backfill=args.backfill)
             if run_id is None:

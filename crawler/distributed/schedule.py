@@ -22,7 +22,7 @@ from crawler.distributed.connection import REDIS_ERRORS
 from crawler.distributed.enqueue import enqueue_site
 from crawler.ops.runs import latest_run
 from crawler.ops.scheduler import CrawlScheduler, Options
-from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+from crawler.storage.store import DATABASE_ERRORS, mask_secrets, open_store, utcnow
 
 logger = logging.getLogger("rasd.schedule")
 
@@ -93,7 +93,7 @@ class RedisCrawlScheduler(CrawlScheduler):
             return
         site = self.sites[name]
         try:
-            with Store(self.options.db) as store:
+            with open_store(self.options.db) as store:
                 last = latest_run(store, name)
                 if last and last.get("status") != "running" and not site.crawl_schedule.is_due(
                         last.get("started"), utcnow(), share=0.5):

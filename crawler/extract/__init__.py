@@ -24,6 +24,7 @@ from lxml import html as lxml_html
 
 from crawler.arabic import normalise
 from crawler.config import SiteConfig
+from crawler.controls import strip_html_controls
 from crawler.dates import parse_date, without_zone
 from crawler.extract import (
     attribution,
@@ -65,6 +66,7 @@ def parse_html(html: str) -> lxml_html.HtmlElement:
     """A tolerant parse: malformed and truncated pages still give a tree."""
     parser = getattr(_LOCAL, "parser", None) or _parser()
     _LOCAL.parser = parser
+    html = strip_html_controls(html)  # one &#11; makes trafilatura drop the whole body
     if not html or not html.strip():
         html = "<html><body></body></html>"
     tree = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)

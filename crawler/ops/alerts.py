@@ -82,7 +82,7 @@ def record_health(store: Store, site: SiteConfig, webhook: str | None = None) ->
     Callers hold the site's lease (or run a manual crawl), so one process at a time decides."""
     webhook = webhook if webhook is not None else os.environ.get(WEBHOOK_ENV) or None
     health = site_health(store, site)
-    previous_doc = store.site_health.find_one({"_id": site.name}) or {}
+    previous_doc = store.get_site_health(site.name) or {}
     previous = previous_doc.get("state")
     event = None
     if health.state in ALERT_STATES and previous != health.state:
@@ -101,5 +101,5 @@ def record_health(store: Store, site: SiteConfig, webhook: str | None = None) ->
     if pending and webhook and post(webhook, pending):
         logger.info("alert %r for %s sent to %s", pending["event"], site.name, redact_url(webhook))
         update["pending_alert"] = None
-    store.site_health.update_one({"_id": site.name}, {"$set": update}, upsert=True)
+    store.set_site_health(site.name, update)
     return health

@@ -19,7 +19,7 @@ from typing import Any
 
 from crawler.config import SiteConfig
 from crawler.model import fields_with
-from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen
+from crawler.ops.runs import FINISHED_STATUSES, SITE_OK_STATUSES, articles_seen, settle_orphaned_runs
 from crawler.storage.query import iso
 from crawler.storage.store import Store, utcnow
 
@@ -146,14 +146,12 @@ def _verdict(site: SiteConfig, h: SiteHealth, finished: list[dict[str, Any]],
 
 def site_health(store: Store, site: SiteConfig, now: datetime | None = None) -> SiteHealth:
     now = now or utcnow()
-    runs = list(store.runs.find({"site": site.name}).sort("started", -1).limit(RECENT_RUNS))
-    recent = store.articles.count_documents(
-        {"site": site.name, "first_seen": {"$gte": now - timedelta(hours=24)}}
-    )
-    newest = store.articles.find_one({"site": site.name}, {"first_seen": 1}, sort=[("first_seen", -1)])
-    return assess(site, runs, recent, now, newest.get("first_seen") if newest else None)
+    runs = store.find_runs(site=site.name, limit=RECENT_RUNS)
+    recent, newest = store.site_activity(site.name, now - timedelta(hours=24))
+    return assess(site, runs, recent, now, newest)
 
 
 def all_health(store: Store, sites: Iterable[SiteConfig]) -> list[SiteHealth]:
+    settle_orphaned_runs(store)
     now = utcnow()
     return [site_health(store, s, now) for s in sites]

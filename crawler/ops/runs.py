@@ -17,12 +17,14 @@ import logging
 import os
 import socket
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 
 from crawler.fetch.blocking import advice_for, is_blocked_kind
+from crawler.ops.leases import lease_held
+from crawler.secrets import mask_secrets
 from crawler.stats import (
     ARTICLES_NEW,
     ARTICLES_UNCHANGED,
@@ -46,7 +48,7 @@ from crawler.stats import (
 )
 from crawler.storage.query import iso
 from crawler.storage.spool import RUN, Spool, spool_dir
-from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+from crawler.storage.store import DATABASE_ERRORS, Store, utcnow
 
 if TYPE_CHECKING:  # Scrapy only when a crawl records its run, not for `rasd runs`/`status`
     from scrapy.crawler import Crawler
@@ -68,52 +70,84 @@ _CLEAN_REASONS = ("finished", "closespider_timeout", "closespider_itemcount", "c
 def new_run(store: Store, site: str, trigger: str, **extra: Any) -> ObjectId:
     """Insert a ``running`` record now and return its id."""
     run_id = ObjectId()
-    store.runs.insert_one({"_id": run_id, "site": site, "trigger": trigger, "status": "running",
-                           "started": utcnow(), "host": socket.gethostname(), **extra})
+    store.insert_run({"_id": run_id, "site": site, "trigger": trigger, "status": "running",
+                      "started": utcnow(), "host": socket.gethostname(), **extra})
     return run_id
 
 
 def finish_run(store: Store, run_id: ObjectId, status: str, error: str | None = None) -> None:
     """Settle a record from outside the crawl: the status, end time, duration and why."""
-    doc = store.runs.find_one({"_id": run_id}, {"started": 1, "error_samples": 1}) or {}
+    doc = store.get_run(run_id) or {}
     finished = utcnow()
     update: dict[str, Any] = {"status": status, "finished": finished}
     if doc.get("started"):
         update["duration"] = round((finished - doc["started"]).total_seconds(), 3)
     if error:
         update["error_samples"] = [*(doc.get("error_samples") or []), mask_secrets(error)]
-    store.runs.update_one({"_id": run_id}, {"$set": update})
+    store.apply_run_update({"_id": run_id, "set": update})
 
 
 def apply_update(store: Store, update: dict[str, Any]) -> dict[str, Any]:
     """Apply one run-record update, as built by :meth:`RunRecorder.update` (directly or
     replayed from the spool), and return the record's ``started``. Idempotent: applying it
     twice changes nothing."""
-    change = {op: update[key] for op, key in (("$set", "set"), ("$setOnInsert", "on_insert"))
-              if update.get(key)}
-    record: dict[str, Any] | None = store.runs.find_one_and_update(
-        {"_id": update["_id"]}, change, {"started": 1}, upsert=True, return_document=ReturnDocument.AFTER)
-    assert record is not None, "an upsert returning the document after it always has one"
-    return record
+    return store.apply_run_update(update)
 
 
 def latest_run(store: Store, site: str) -> dict[str, Any] | None:
-    return store.runs.find_one({"site": site}, sort=[("started", -1)])
+    return store.latest_run(site)
+
+
+def settle_orphaned_runs(store: Store) -> int:
+    """Close as ``interrupted`` the runs of this host still marked running whose crawl process
+    is gone (killed, out of disk, power cut) — a scheduled one only once its site's lease has
+    expired, since a live scheduler settles its own runs. Called by whatever reads runs, so a
+    dead crawl is never shown as running for ever. Returns how many were closed."""
+    closed = 0
+    host = socket.gethostname()
+    for run in store.find_runs(status="running", limit=0):
+        if run.get("host") != host or not run.get("pid") or _process_alive(run["pid"], run.get("started")):
+            continue
+        if run.get("trigger") == "schedule" and lease_held(store, run.get("site", "")):
+            continue
+        finish_run(store, run["_id"], "interrupted",
+                   f"crawl process {run['pid']} ended without closing its run (killed, or out of disk?)")
+        closed += 1
+    return closed
+
+
+def _process_alive(pid: int, started: datetime | None) -> bool:
+    """Whether the process that opened a run still runs (not a later one given its pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    born = _process_start(pid)
+    return born is None or started is None or born <= started.timestamp() + 5
+
+
+def _process_start(pid: int) -> float | None:
+    """When a process started (POSIX time), from Linux's /proc; None elsewhere."""
+    try:
+        ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
 
 
 def find_runs(store: Store, site: str | None = None, limit: int = 20, status: str | None = None,
               since: datetime | None = None) -> list[dict[str, Any]]:
-    query: dict[str, Any] = {k: v for k, v in (("site", site), ("status", status)) if v}
-    if since:
-        query["started"] = {"$gte": since}
-    cursor = store.runs.find(query).sort("started", -1)
-    return list(cursor.limit(limit) if limit else cursor)
+    settle_orphaned_runs(store)
+    return store.find_runs(site=site, status=status, limit=limit, since=since)
 
 
 def run_counts(store: Store) -> dict[tuple[str, str], int]:
     """Recorded runs per (site, status), for the metrics."""
-    rows = store.runs.aggregate([{"$group": {"_id": {"site": "$site", "status": "$status"}, "n": {"$sum": 1}}}])
-    return {(row["_id"].get("site") or "", row["_id"].get("status") or ""): row["n"] for row in rows}
+    return store.run_counts()
 
 
 def run_status(finish_reason: str, content_responses: int) -> str:

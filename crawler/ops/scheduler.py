@@ -30,20 +30,22 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from bson import ObjectId
 
-from crawler.config import SiteConfig
+from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
 from crawler.ops.alerts import record_health
 from crawler.ops.leases import DEFAULT_TTL, Lease, owner_id
 from crawler.ops.runs import finish_run, latest_run, new_run
 from crawler.ops.watches import notify_watches
+from crawler.secrets import mask_secrets
 from crawler.storage.failover import FailoverStore
 from crawler.storage.spool import Spool, spool_dir
-from crawler.storage.store import DATABASE_ERRORS, Store, mask_secrets, utcnow
+from crawler.storage.store import DATABASE_ERRORS, Store, open_store, utcnow
 
 logger = logging.getLogger("rasd.schedule")
 
 TERM_GRACE = 5.0     # seconds between asking a crawl to stop (SIGTERM) and killing it
 POLL = 0.25
 STDERR_TAIL = 20
+CONFIG_CHECK_INTERVAL = 60.0  # seconds between two looks for broken site files
 
 
 @dataclass
@@ -108,6 +110,10 @@ class CrawlScheduler:
         self.owner = owner_id()
         self.stopping = threading.Event()
         self.stop_deadline = float("inf")
+        self.reported: set[str] = set()  # config problems already logged
+        self.config_checked = float("-inf")  # when the site files were last checked
+        self.config_check_interval = CONFIG_CHECK_INTERVAL
+        self._reported_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=options.max_parallel)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -117,7 +123,7 @@ class CrawlScheduler:
     # --- lifetime ----------------------------------------------------------------------
 
     def start(self) -> list[Plan]:
-        with Store(self.options.db) as store:
+        with open_store(self.options.db) as store:
             plans = plan(store, list(self.sites.values()))
         for p in plans:
             self.scheduler.add_job(self.run_site, p.trigger, args=[p.site.name], id=p.site.name,
@@ -154,9 +160,10 @@ class CrawlScheduler:
         """The APScheduler job: lease, child process, run record, health and alert."""
         if self.stopping.is_set():
             return
+        self._report_config_problems()
         site = self.sites[name]
         try:
-            with Store(self.options.db) as store:
+            with open_store(self.options.db) as store:
                 lease = Lease(store, name, self.owner, self.options.lease_ttl)
                 if not lease.acquire():
                     logger.info("%s: skipped, being crawled by %s", name, lease.holder)
@@ -179,9 +186,29 @@ class CrawlScheduler:
         except DATABASE_ERRORS as exc:
             logger.error("%s: database error: %s", name, mask_secrets(str(exc)))
 
+    def _report_config_problems(self) -> None:
+        """Log each broken site file once, as what it is: a crawl child leaves out the files
+        of other sites, so a bad file dropped into the folder fails no other site's run."""
+        with self._reported_lock:
+            if time.monotonic() - self.config_checked < self.config_check_interval:
+                return
+            self.config_checked = time.monotonic()
+        problems: list[ConfigError] = []
+        try:
+            load_sites(site_dirs(self.options.site_dirs), need=(), problems=problems)
+        except ConfigError as exc:  # a sites folder removed meanwhile
+            problems.append(exc)
+        with self._reported_lock:
+            for problem in problems:
+                if str(problem) not in self.reported:
+                    self.reported.add(str(problem))
+                    logger.error("config problem (that site cannot be crawled until it is fixed): %s", problem)
+
     def _command(self, site: SiteConfig, run_id: ObjectId) -> list[str]:
+        # The database URI travels in the environment (see _crawl), never in argv: any user
+        # sees every process's arguments in `ps`, a password in the URI included.
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", site.name, "--trigger", "schedule",
-               "--run-id", str(run_id), "--scheduler-pid", str(os.getpid()), "--db", self.options.db]
+               "--run-id", str(run_id), "--scheduler-pid", str(os.getpid())]
         if self.options.spool:
             cmd += ["--spool", self.options.spool]
         for folder in self.options.site_dirs:
@@ -193,7 +220,8 @@ class CrawlScheduler:
     def _crawl(self, store: Store, site: SiteConfig, run_id: ObjectId, lease: Lease) -> None:
         started = time.monotonic()
         child = subprocess.Popen(
-            self._command(site, run_id), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            self._command(site, run_id), env={**os.environ, "RASD_DB": self.options.db},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True, text=True, encoding="utf-8",
             errors="replace",
         )
@@ -236,7 +264,7 @@ class CrawlScheduler:
         elapsed = time.monotonic() - started
 
         self._replay_spool()  # the run record, if the database was down as the crawl ended
-        record = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
+        record = store.get_run(run_id) or {}
         if stop_reason == "timeout":
             finish_run(store, run_id, "timeout",
                        f"killed after exceeding max_duration ({site.max_duration}s)")
@@ -245,7 +273,7 @@ class CrawlScheduler:
         elif record.get("status") in (None, "running"):
             last_lines = " | ".join(line.strip() for line in tail if line.strip())[-500:]
             finish_run(store, run_id, "failed", f"crawl process exited with {child.returncode}: {last_lines}")
-        final = store.runs.find_one({"_id": run_id}, {"status": 1}) or {}
+        final = store.get_run(run_id) or {}
         logger.info("%s: crawl %s in %.1fs (exit code %s)", site.name, final.get("status"), elapsed,
                     child.returncode)
 
@@ -298,7 +326,7 @@ def follow_scheduler_death(scheduler_pid: int) -> None:
 def _settle_abandoned(store: Store, site: str) -> None:
     """Scheduled runs still marked running while we hold the lease belong to a scheduler
     that died (killed, power cut) before settling them."""
-    for run in store.runs.find({"site": site, "trigger": "schedule", "status": "running"}, {"_id": 1}):
+    for run in store.find_runs(site=site, status="running", trigger="schedule", limit=0):
         finish_run(store, run["_id"], "interrupted", "scheduler stopped unexpectedly during this run")
 
 

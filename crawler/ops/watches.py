@@ -13,7 +13,7 @@ import socket
 from typing import Any
 
 from crawler.ops.alerts import post, redact_url
-from crawler.storage.query import find_articles, iso, public
+from crawler.storage.query import ArticleQuery, iso, public
 from crawler.storage.store import Store, mask_secrets, utcnow
 from crawler.storage.watches import list_watches, mark_delivered
 
@@ -34,9 +34,9 @@ def new_matches(store: Store, watch: dict[str, Any]) -> list[dict[str, Any]]:
     """Matches first stored at or after the delivery mark, not yet delivered, oldest first."""
     since = watch["delivered_until"]
     done = set(watch.get("delivered_ids") or [])
-    docs = [d for d in find_articles(store, search=watch["search"] or None, sites=tuple(watch.get("sites") or ()),
-                                     seen_since=since)
-            if str(d["_id"]) not in done]
+    query = ArticleQuery(search=watch["search"] or None, sites=tuple(watch.get("sites") or ()), seen_since=since,
+                         sort="date", limit=0)
+    docs = [d for d in store.find_articles(query).items if str(d["_id"]) not in done]
     docs.sort(key=lambda d: (d["first_seen"], str(d["_id"])))
     return docs[:MAX_PER_POST]
 

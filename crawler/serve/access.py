@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from crawler.storage.store import DATABASE_ERRORS, Store, is_mongo_uri, mask_secrets
+from crawler.storage.store import DATABASE_ERRORS, Store, is_mongo_uri, mask_secrets, open_store
 
 T = TypeVar("T")
 MONGO_THREADS = 8
@@ -41,7 +41,7 @@ class StoreAccess:
             if self._store is None:
                 if not is_mongo_uri(self.uri) and not Path(self.uri).expanduser().exists():
                     raise StoreDown(f"no store at {self.masked_uri} (has anything been crawled into it?)")
-                self._store = Store(self.uri)
+                self._store = open_store(self.uri)
             return self._store
 
     def _drop(self, store: Store | None) -> None:

@@ -1,14 +1,11 @@
-"""Every store read of ``rasd serve``, in one place, named after the Store API (issue 17).
-
-The web app calls only these functions. Today they run over ``crawler.storage.query``,
-``crawler.ops.runs``, ``crawler.ops.health`` and ``crawler.storage.history``; when the Store
-API lands, this module is what changes (``find_articles`` then ranks and gives snippets).
+"""Every store read of ``rasd serve``, in one place, over the Store API (issue 17), with
+``crawler.ops.runs``, ``crawler.ops.health`` and ``crawler.storage.history`` for what they add.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,49 +14,27 @@ from crawler.ops import runs
 from crawler.ops.health import SiteHealth, all_health
 from crawler.storage import query
 from crawler.storage.history import Change, history
+from crawler.storage.query import ArticlePage, ArticleQuery
 from crawler.storage.spool import ARTICLE, RUN, Spool, pending, spool_dir
 from crawler.storage.store import Store
 from crawler.storage.watches import list_watches
 
 
-@dataclass(frozen=True)
-class ArticleQuery:
-    """The Store API's article query. ``search`` is the user's raw search text."""
-
-    sites: tuple[str, ...] = ()
-    since: datetime | None = None
-    until: datetime | None = None
-    search: str | None = None
-    language: str | None = None
-    hide_duplicates: bool = False
-    sort: str = "date"  # "relevance" once the store ranks; today every result is newest first
-    limit: int = 50
-    offset: int = 0
-
-    def filters(self) -> dict[str, Any]:
-        return {"sites": self.sites, "since": self.since, "until": self.until, "search": self.search,
-                "language": self.language, "hide_duplicates": self.hide_duplicates}
-
-
-@dataclass
-class ArticlePage:
-    """One page of matches; an item may carry ``score`` and ``snippet`` (when the store gives them)."""
-
-    items: list[dict[str, Any]] = field(default_factory=list)
-    total: int = 0
-
-
 def find_articles(store: Store, q: ArticleQuery) -> ArticlePage:
-    items = list(query.find_articles(store, limit=q.limit, offset=q.offset, **q.filters()))
-    return ArticlePage(items=items, total=query.count_articles(store, **q.filters()))
+    """A page of matches: ranked with a snippet each when searched (``q.sort``)."""
+    return store.find_articles(q)
 
 
 def iter_articles(store: Store, q: ArticleQuery) -> Iterator[dict[str, Any]]:
-    return query.find_articles(store, limit=q.limit, offset=q.offset, **q.filters())
+    """Every match, for exports: searches go through the ranked query, listings stream."""
+    if q.search:
+        return iter(store.find_articles(replace(q, limit=0, offset=0)).items)
+    return store.iter_articles(q)
 
 
 def site_counts(store: Store, q: ArticleQuery) -> dict[str, int]:
-    return query.site_counts(store, **q.filters())
+    counts = store.site_counts(q)
+    return dict(sorted(((s, n) for s, n in counts.items() if s), key=lambda kv: (-kv[1], kv[0])))
 
 
 def get_article(store: Store, ref: str) -> dict[str, Any] | None:
@@ -77,15 +52,15 @@ def article_versions(store: Store, article: dict[str, Any]) -> list[Change]:
 
 
 def cluster_members(store: Store, cluster_id: str) -> list[dict[str, Any]]:
-    return query.cluster_members(store, cluster_id)
+    return store.cluster_members(cluster_id)
 
 
 def articles_per_day(store: Store, since: datetime, site: str | None = None) -> list[tuple[str, str, int]]:
-    return query.articles_per_day(store, since, site)
+    return store.articles_per_day(since, site)
 
 
 def newest_first_seen(store: Store) -> dict[str, datetime]:
-    return query.newest_first_seen(store)
+    return store.newest_first_seen()
 
 
 def find_runs(store: Store, site: str | None = None, status: str | None = None, limit: int = 20,
@@ -113,4 +88,4 @@ def spool_backlog(db: str, spool: str | None) -> dict[str, int]:
 
 
 def ping(store: Store) -> None:
-    query.ping(store)
+    store.ping()

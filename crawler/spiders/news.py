@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
@@ -17,16 +17,16 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.reactor import is_asyncio_reactor_installed
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from crawler.config import ConfigError, SiteConfig
 from crawler.errors import record_error
 from crawler.fetch.blocking import BROWSER_HEADERS, blocked_response
 from crawler.fetch.browser import enable_rendering, render_error_kind, render_meta
-from crawler.fetch.discovery import Entry, parse_feed, parse_sitemap
+from crawler.fetch.discovery import Entry, Newest, iter_feed, iter_sitemap, newest, page_links, parse_feed
 from crawler.fetch.encoding import decode_page, looks_binary, looks_like_html
 from crawler.fetch.failures import failure_kind
 from crawler.fetch.identity import fetch_url, identity_meta, request_key
@@ -34,6 +34,7 @@ from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
 from crawler.signals import read_also_found
 from crawler.stats import NOT_MODIFIED, PAGES_FETCHED, discovered
+from crawler.stats import capped as capped_key
 from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
 from crawler.urls import is_valid_url, join_url, request_url
 from pipelines.base import sites_for
@@ -41,6 +42,7 @@ from pipelines.base import sites_for
 logger = logging.getLogger(__name__)
 
 MAX_LISTING_DEPTH = 3
+PICK_SLICE = 2000  # feed/sitemap entries read between two turns of the reactor
 # Longest wait, in seconds, of listings for the feeds and sitemaps (see NewsSpider.start).
 DISCOVERY_WAIT = 15.0
 
@@ -50,8 +52,11 @@ class NewsSpider(scrapy.Spider):
     # Set by from_crawler (they need the crawler's settings, which __init__ has not).
     site: SiteConfig
     allowed_domains: list[str]
-    links: LinkExtractor
     store: Store | None
+    max_links: int          # the caps, from RASD_* settings (crawler/settings.py)
+    max_requests: int
+    sitemap_max_depth: int
+    sitemap_max_count: int
 
     def __init__(self, site: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -68,6 +73,9 @@ class NewsSpider(scrapy.Spider):
         self.discovery_done = asyncio.Event()
         self.no_browser: str | None = None
         self.store_problem: str | None = None  # why stored articles cannot be looked up
+        self.queued = 0            # article and listing requests made this run
+        self.sitemaps_followed = 0  # nested sitemaps requested this run
+        self.caps_hit: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -77,10 +85,13 @@ class NewsSpider(scrapy.Spider):
             known = ", ".join(sorted(sites)) or "none"
             raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
         spider.site = sites[spider.site_name]
+        # Bounds on the work one hostile or huge page can make (see README, reliability).
+        settings = crawler.settings
+        spider.max_links = settings.getint("RASD_MAX_LINKS_PER_PAGE")
+        spider.max_requests = settings.getint("RASD_MAX_REQUESTS")
+        spider.sitemap_max_depth = settings.getint("RASD_SITEMAP_MAX_DEPTH")
+        spider.sitemap_max_count = settings.getint("RASD_SITEMAP_MAX_COUNT")
         spider.allowed_domains = list(spider.site.allowed_domains)
-        # Not allow_domains: Scrapy compares it with host:port, so a site on a non-default
-        # port would yield no links; site.owns() filters by host below.
-        spider.links = LinkExtractor(unique=True)
         if spider.site.render:
             spider.no_browser = enable_rendering(crawler, spider.site)
         crawler.signals.connect(spider.on_read_also, signal=read_also_found)
@@ -136,15 +147,20 @@ class NewsSpider(scrapy.Spider):
             self.record_error(blocked[0], f"{response.url}: {blocked[1]}")
         return blocked is not None
 
-    def parse_feed(self, response: Response) -> Any:
+    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
         try:
             if self.refused(response):
                 return
-            entries = parse_feed(response.body)
+            picked = await self.pick(iter_feed(response.body))
+            if picked is None:
+                return
+            entries = picked.entries()
             if not entries:
                 # Empty for us, or for bots only? One request as a browser would make tells.
                 yield self.browser_probe(response)
-            yield from self.article_requests(entries, response.url)
+            self.capped("links", picked.skipped, response.url)
+            for request in self.article_requests(entries, response.url):
+                yield request
         finally:
             self.discovered(response.meta)
 
@@ -174,40 +190,107 @@ class NewsSpider(scrapy.Spider):
     def probe_failed(self, failure: Failure) -> None:
         self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]  # set by Scrapy on errback failures
 
-    def parse_sitemap(self, response: Response) -> Any:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
+        nested: list[Entry] = []
+        seen = 0
+
+        def articles() -> Iterator[Entry]:
+            nonlocal seen
+            for is_index, entry in iter_sitemap(response.body):
+                seen += 1
+                if is_index:
+                    nested.append(entry)
+                elif not self.site.article_urls or self.site.is_article_url(entry.url):
+                    yield entry
+
         try:
             if self.refused(response):
                 return
-            sitemap = parse_sitemap(response.body)
-            if not sitemap.entries and not sitemap.children:
+            picked = await self.pick(articles())
+            if picked is None:
+                return
+            if not seen:
                 self.record_error("sitemap", f"no URLs in sitemap {response.url}")
-            for child in sitemap.children:
-                if self.site.owns(child):
-                    yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
-            yield from self.article_requests(
-                [e for e in sitemap.entries if not self.site.article_urls or self.site.is_article_url(e.url)],
-                response.url,
-            )
+            self.capped("links", picked.skipped, response.url)
+            for request in [*self.nested_sitemaps(nested, response),
+                            *self.article_requests(picked.entries(), response.url)]:
+                yield request
         finally:
             self.discovered(response.meta)
+
+    async def pick(self, entries: Iterator[Entry]) -> Newest | None:
+        """The newest RASD_MAX_LINKS_PER_PAGE entries of a feed or sitemap; None when the
+        crawl is stopping. A feed of 60k entries takes seconds to read: the reactor gets a
+        turn every PICK_SLICE entries, so SIGTERM is acted on at once, not after it."""
+        picked = Newest(self.max_links)
+        for i, entry in enumerate(entries, 1):
+            picked.add(entry)
+            if i % PICK_SLICE == 0:
+                await asyncio.sleep(0)
+                if not self.crawler.crawling:
+                    return None
+        return picked
+
+    def nested_sitemaps(self, nested: list[Entry], response: Response) -> Any:
+        """The sitemaps an index lists, newest first, within the depth and count limits: a
+        chain of indexes (or one listing thousands of archives) must end."""
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        children, skipped = newest([e for e in nested if self.site.owns(e.url)], self.max_links)
+        if children and depth > self.sitemap_max_depth:
+            self.record_error("sitemap_limit", f"{response.url}: sitemap indexes nested deeper than "
+                              f"{self.sitemap_max_depth}; {len(children)} sitemap(s) not followed")
+            return
+        room = max(self.sitemap_max_count - self.sitemaps_followed, 0)
+        if len(children) > room:
+            self.record_error("sitemap_limit", f"{response.url}: over {self.sitemap_max_count} sitemaps "
+                              f"this run; {len(children) - room} not followed")
+        self.capped("links", skipped, response.url)
+        for child in children[:room]:
+            self.sitemaps_followed += 1
+            yield scrapy.Request(child.url, callback=self.parse_sitemap, errback=self.on_error,
+                                 meta={"sitemap_depth": depth})
 
     def parse_listing(self, response: Response) -> Any:
         if not isinstance(response, TextResponse) or self.refused(response):
             return
         depth = response.meta.get("listing_depth", 0)
-        articles = []
-        for link in self.links.extract_links(response):
-            if not is_valid_url(link.url):
+        articles: list[Entry] = []
+        root = response.selector.root
+        for examined, link in enumerate(page_links(root, get_base_url(response))):
+            if len(articles) >= self.max_links > 0:  # in page order: a listing shows the newest first
+                total = int(root.xpath("count(//a[@href]|//area[@href])"))
+                self.capped("links", max(total - examined, 1), response.url)
+                break
+            if not is_valid_url(link):
                 continue
-            url = self.site.canonical(link.url)
+            url = self.site.canonical(link)
             if not self.site.owns(url):
                 continue
             if self.site.is_follow_url(url):
-                if depth < MAX_LISTING_DEPTH:
-                    yield self.page_request(link.url, self.parse_listing, "listing", {"listing_depth": depth + 1})
+                if depth < MAX_LISTING_DEPTH and self.take_request():
+                    yield self.page_request(link, self.parse_listing, "listing", {"listing_depth": depth + 1})
             elif self.site.is_article_url(url):
-                articles.append(Entry(link.url))
+                articles.append(Entry(link))
         yield from self.article_requests(articles, response.url)
+
+    def take_request(self) -> bool:
+        """Whether one more request fits in this run's RASD_MAX_REQUESTS (counted if not)."""
+        if self.max_requests and self.queued >= self.max_requests:
+            self.capped("requests", 1, self.site.name)
+            return False
+        self.queued += 1
+        return True
+
+    def capped(self, what: str, count: int, where: str) -> None:
+        """Work left out by a cap: counted in rasd/capped/<what>, logged once per run."""
+        if count <= 0:
+            return
+        self.crawler.stats.inc_value(capped_key(what), count)
+        if what not in self.caps_hit:
+            self.caps_hit.add(what)
+            setting = "RASD_MAX_LINKS_PER_PAGE" if what == "links" else "RASD_MAX_REQUESTS"
+            logger.warning("%s: %s over the cap (%s); the rest is counted in %s",
+                           where, what, setting, capped_key(what))
 
     def article_requests(self, entries: list[Entry], referer: str, depth: int = 0) -> Any:
         """Every article link of one page: one store query for all of them, then
@@ -251,7 +334,7 @@ class NewsSpider(scrapy.Spider):
         what = NEW if stored is None else plan(stored, hints or {}, owner.recheck_window, utcnow(),
                                                 owner.timezone)
         self.crawler.stats.inc_value(discovered(what.reason))
-        if not what.fetch:
+        if not what.fetch or not self.take_request():
             return
         self.requested += 1
         meta: dict[str, Any] = {"rasd_hints": hints or {}, "rasd_depth": depth, "rasd_reason": what.reason}

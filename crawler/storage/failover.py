@@ -1,6 +1,9 @@
 """The store with the spool standing in while the database is down.
 
-Writes go to ``Store.save_article`` while the database works. The first outage (see
+Writes go to ``Store.save_article`` while the database works. An embedded store file deleted
+while the crawl writes to it (issue 14.3) is an outage too: SQLite would go on writing into
+the unlinked file and lose it all at close, so the store checks the file on every write, and
+this process does not create a new, empty store in its place (the next command does). The first outage (see
 ``crawler.storage.store.is_outage``) closes the store and diverts articles to the spool; ``retry``
 reopens it and replays the spool in order. While anything this process spooled is still
 waiting, new articles queue behind it in the spool, so an older version of an article can
@@ -12,10 +15,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from crawler.ops.runs import apply_update
-from crawler.storage.spool import ARTICLE, RUN, Record, ReplayResult, Spool, spool_dir
+from crawler.secrets import mask_secrets
+from crawler.storage.spool import ARTICLE, RUN, Record, Rejected, ReplayResult, Spool, spool_dir
 from crawler.storage.store import (
     DROP_DUPLICATES_KEY,
     SaveResult,
@@ -23,8 +28,8 @@ from crawler.storage.store import (
     StoreError,
     StoreUnavailable,
     embedded_write_check,
+    is_mongo_uri,
     is_outage,
-    mask_secrets,
     resolve_db,
     utcnow,
 )
@@ -46,7 +51,7 @@ class FailoverCounts:
     outages: int = 0
     rejected: int = 0
     torn: int = 0           # incomplete last lines of killed writers, skipped
-    corrupt: int = 0        # undecodable spool lines, skipped
+    corrupt: int = 0        # undecodable spool lines, quarantined
     outcomes: dict[str, int] = field(default_factory=dict)  # of replayed articles
     errors: list[str] = field(default_factory=list)         # masked messages, newest last
 
@@ -63,6 +68,7 @@ class FailoverStore:
         self.backlog = False  # this process has spooled articles not yet replayed
         self._last_problem: str | None = None
         self.counts = FailoverCounts()
+        self._opened_file = False  # the embedded store existed while this process used it
 
     @property
     def up(self) -> bool:
@@ -102,7 +108,7 @@ class FailoverStore:
         of being treated as an outage — right at the start of a run, where it means the
         user must fix something."""
         if self.store is None:
-            problem = embedded_write_check(self.uri)
+            problem = embedded_write_check(self.uri) or self._deleted()
             if problem:
                 self._note(f"database {mask_secrets(self.uri)} cannot be written: {problem}")
                 return False
@@ -116,6 +122,7 @@ class FailoverStore:
                     raise
                 self._note(str(exc))
                 return False
+            self._opened_file = not is_mongo_uri(self.uri)
             logger.info("database %s is available", self.store.masked_uri)
         try:
             result = self.spool.replay(self._replay_one)
@@ -131,6 +138,11 @@ class FailoverStore:
         self.backlog = False
         return True
 
+    def _deleted(self) -> str | None:
+        if self._opened_file and not Path(self.uri).expanduser().exists():
+            return f"the database file {self.uri} was deleted during this run"
+        return None
+
     def _replay_one(self, record: Record) -> None:
         assert self.store is not None
         run = record.kind == RUN
@@ -145,7 +157,7 @@ class FailoverStore:
             self.counts.rejected += 1
             what = f"run record {record.doc.get('_id')}" if run else f"article {record.doc.get('url')}"
             self._note(f"rejected spooled {what}: {exc}")
-            return
+            raise Rejected(mask_secrets(f"{what}: {exc}")) from exc
         if run:
             self.counts.runs_replayed += 1
         else:
@@ -187,6 +199,10 @@ class FailoverStore:
     def close(self) -> None:
         self.spool.close()
         if self.store is not None:
+            if self.store.vanished():  # what was stored since it went is gone with the file
+                self.counts.outages += 1
+                self._note(f"the database file {mask_secrets(self.uri)} was deleted or replaced during "
+                           "this run: articles stored in it are lost; the next crawl fetches them again")
             self.store.close()
             self.store = None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,12 +36,12 @@ SCHEME = "affine32"
 
 
 @cache
-def _permutations() -> Any:
-    """The MinHash permutations, made once. datasketch (and scipy under it) is imported
-    here, not with the module: the store imports this module, and queries never hash."""
+def _minhash_class() -> tuple[Any, Any]:
+    """datasketch (with scipy, ~1.4 s to import) is loaded only by a process that computes
+    signatures — a crawl — never by one that only compares or reads them (every command)."""
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,8 @@ def keys(text_norm: str) -> Keys | None:
     grams = shingles(text_norm)
     if len(grams) < MIN_SHINGLES:
         return None
-    from datasketch import MinHash
-
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
+    minhash, permutations = _minhash_class()
+    m = minhash(num_perm=NUM_PERM, seed=SEED, permutations=permutations, scheme=SCHEME)
     m.update_batch([g.encode("utf-8") for g in grams])
     values = m.hashvalues.astype("<u4")
     bands = [
@@ -76,10 +76,9 @@ def keys(text_norm: str) -> Keys | None:
 
 
 def similarity(a: bytes, b: bytes) -> float:
-    """Estimated Jaccard similarity of two stored signatures."""
-    import numpy as np
-
-    va, vb = np.frombuffer(a, dtype="<u4"), np.frombuffer(b, dtype="<u4")
-    if va.shape != vb.shape:
+    """Estimated Jaccard similarity of two stored signatures (little-endian uint32 values;
+    compared as 4-byte words, without numpy, which a reading command need not import)."""
+    if len(a) != len(b) or not a:
         return 0.0
-    return float(np.count_nonzero(va == vb)) / len(va)
+    va, vb = array("I", a), array("I", b)  # equality of words does not depend on byte order
+    return sum(x == y for x, y in zip(va, vb, strict=True)) / len(va)

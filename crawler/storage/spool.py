@@ -16,12 +16,16 @@ How it stays consistent under kill -9 and concurrent crawls:
 * replay progress is a line count in a ``.done`` sidecar, replaced atomically; a crash
   between storing and recording progress replays a few lines again, which is harmless since
   ``Store.save_article`` is an upsert keyed by URL;
-* a fully replayed segment is deleted.
+* a fully replayed segment is deleted;
+* a line that cannot be decoded (a flipped byte, an invalid ObjectId or date, absurdly deep
+  JSON) or that the database rejects is moved to ``quarantine/`` beside the segments, counted
+  and shown by ``rasd spool``: one bad record must never stop the records behind it.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import secrets
 import time
@@ -37,8 +41,11 @@ from platformdirs import user_data_path
 
 from crawler.storage.store import is_mongo_uri
 
+logger = logging.getLogger(__name__)
+
 SUFFIX = ".jsonl"
 DONE_SUFFIX = ".done"
+QUARANTINE = "quarantine"
 # Replay progress is recorded every this many lines (and when a replay stops).
 PROGRESS_EVERY = 50
 _DUMP_OPTIONS = json_util.RELAXED_JSON_OPTIONS
@@ -76,12 +83,26 @@ def encode(doc: dict[str, Any], at: datetime, kind: str = ARTICLE) -> bytes:
     return text.encode("utf-8") + b"\n"
 
 
+class CorruptRecord(ValueError):
+    """A spool line that does not decode to a record."""
+
+
+class Rejected(Exception):
+    """Raised by a replay's ``save`` for a record the database will never take: the line is
+    quarantined and the replay goes on."""
+
+
 def decode(line: bytes) -> Record:
-    """Raises ValueError for a line that is not a complete spool record."""
-    record = json_util.loads(line.decode("utf-8"), json_options=_LOAD_OPTIONS)
+    """Raises CorruptRecord for a line that is not a complete spool record."""
+    try:
+        record = json_util.loads(line.decode("utf-8"), json_options=_LOAD_OPTIONS)
+    # Whatever the bytes: bson raises InvalidId/InvalidBSON, dates out of range OverflowError,
+    # very deep JSON RecursionError, and other types for other damage.
+    except Exception as exc:
+        raise CorruptRecord(f"not a spool record: {type(exc).__name__}: {str(exc)[:200]}") from exc
     if not isinstance(record, dict) or not isinstance(record.get("doc"), dict) \
             or not isinstance(record.get("at"), datetime) or record.get("kind", ARTICLE) not in KINDS:
-        raise ValueError("not a spool record")
+        raise CorruptRecord("not a spool record")
     return Record(record["doc"], record["at"], record.get("kind", ARTICLE))
 
 
@@ -122,7 +143,8 @@ def pending(segments: list[SegmentStatus]) -> Counter[str]:
 class ReplayResult:
     stored: int = 0
     torn: int = 0
-    corrupt: int = 0
+    corrupt: int = 0     # undecodable lines, quarantined
+    rejected: int = 0    # lines the database refused, quarantined
     busy: int = 0  # segments skipped because another process holds them
 
 
@@ -187,10 +209,14 @@ class Spool:
         if self._fd is None:
             self._open_segment()
         assert self._fd is not None
-        written = os.write(self._fd, line)
-        if written != len(line):  # a short write on a full disk: do not leave half a record
-            os.ftruncate(self._fd, os.lseek(self._fd, 0, os.SEEK_CUR) - written)
-            raise OSError(f"spool {self._segment}: short write ({written} of {len(line)} bytes)")
+        try:
+            written = os.write(self._fd, line)
+            if written != len(line):  # a short write on a full disk: do not leave half a record
+                os.ftruncate(self._fd, os.lseek(self._fd, 0, os.SEEK_CUR) - written)
+                raise OSError(f"spool {self._segment}: short write ({written} of {len(line)} bytes)")
+        except OSError:
+            self._drop_if_empty()
+            raise
         self.appended += 1
         self._unsynced += 1
         if self._unsynced >= self.sync_every or time.monotonic() - self._last_sync >= self.sync_interval:
@@ -206,6 +232,16 @@ class Spool:
             raise OSError(f"cannot lock new spool segment {path}")
         self._fd, self._segment = fd, path
         self._fsync_dir()
+
+    def _drop_if_empty(self) -> None:
+        """Close and remove the own segment if nothing was ever written to it (the first
+        write failed on a full disk): an empty segment must not outlive the failure."""
+        if self._fd is None or os.fstat(self._fd).st_size:
+            return
+        os.close(self._fd)
+        segment, self._fd, self._segment = self._segment, None, None
+        if segment is not None:
+            segment.unlink(missing_ok=True)
 
     def _fsync_dir(self) -> None:
         dfd = os.open(self.directory, os.O_RDONLY)
@@ -225,11 +261,14 @@ class Spool:
         append starts a new one."""
         if self._fd is None:
             return
-        self.sync()
-        os.close(self._fd)  # closing releases the flock
-        segment, self._fd, self._segment = self._segment, None, None
-        if segment is not None and segment.stat().st_size == 0:
-            segment.unlink(missing_ok=True)
+        try:
+            self.sync()
+        finally:
+            size = os.fstat(self._fd).st_size
+            os.close(self._fd)  # closing releases the flock
+            segment, self._fd, self._segment = self._segment, None, None
+            if segment is not None and size == 0:
+                segment.unlink(missing_ok=True)
 
     def close(self) -> None:
         self.rotate()
@@ -263,7 +302,7 @@ class Spool:
                         continue
                     try:
                         record = decode(line)
-                    except ValueError:
+                    except CorruptRecord:
                         st.corrupt += 1
                         continue
                     if record.kind == RUN:
@@ -312,11 +351,14 @@ class Spool:
                     result.torn += 1
                     break
                 try:
-                    record = decode(line)
-                except ValueError:
+                    save(decode(line))
+                except CorruptRecord as exc:
+                    self._quarantine(seg, line, str(exc))
                     result.corrupt += 1
+                except Rejected as exc:
+                    self._quarantine(seg, line, str(exc))
+                    result.rejected += 1
                 else:
-                    save(record)
                     result.stored += 1
                 if position + 1 - recorded >= PROGRESS_EVERY:
                     _write_done(seg, position + 1)
@@ -330,6 +372,33 @@ class Spool:
         # The segment goes first, so a crash here leaves at most a stray .done file.
         seg.unlink(missing_ok=True)
         (seg.parent / (seg.name + DONE_SUFFIX)).unlink(missing_ok=True)
+
+    # --- quarantine --------------------------------------------------------------------------
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.directory / QUARANTINE
+
+    def _quarantine(self, seg: Path, line: bytes, why: str) -> None:
+        """Keep a line that cannot be stored, byte for byte, for a person to look at, and
+        why in a log line beside it; replaying goes on with the next line."""
+        folder = self.quarantine_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / seg.name, "ab") as fh:
+            fh.write(line)
+        with open(folder / (seg.name + ".why"), "a", encoding="utf-8") as fh:
+            fh.write(why.replace("\n", " ") + "\n")
+        logger.warning("spool %s: a record was quarantined in %s: %s", seg.name, folder, why)
+
+    def quarantined(self) -> int:
+        """Lines set aside so far (undecodable or rejected by the database)."""
+        if not self.quarantine_dir.is_dir():
+            return 0
+        total = 0
+        for path in self.quarantine_dir.glob(f"*{SUFFIX}"):
+            with open(path, "rb") as fh:
+                total += sum(1 for _ in fh)
+        return total
 
     def remove_stray_progress(self) -> None:
         """Drop .done files whose segment is gone (a crash between the two unlinks)."""

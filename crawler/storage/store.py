@@ -1,50 +1,45 @@
-"""The database: MongoDB through pymongo, or the embedded litemongo file store.
+"""The Store API: what Rasd does with its data, whatever holds it.
 
-Everything above this module talks the pymongo API only, so the same code runs on a user's
-laptop (embedded file, no server) and in production (MongoDB by URI).
+Two backends implement it — MongoDB through pymongo (``crawler.storage.mongo``) and an
+embedded SQLite file (``crawler.storage.sqlite``) — and nothing outside ``crawler.storage``
+touches a collection, a cursor or SQL. The duplicate and versioning policy of
+:meth:`Store.save_article` is written here once; the backends supply the primitives under it
+(look-ups by URL, fingerprint and LSH band, conditional updates) and make one save atomic.
 """
 
 from __future__ import annotations
 
-import os
-import re
+import contextlib
 import sqlite3
+import sys
 import threading
 import uuid
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pymongo
 from bson.errors import BSONError
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError, WriteError
 
 from crawler.dates import refines
+from crawler.secrets import mask_secrets
 from crawler.storage import neardup
-from crawler.storage.paths import default_db_path
+from crawler.storage.paths import (  # noqa: F401 - part of this module's interface
+    DB_NAME,
+    default_db_path,
+    is_litemongo_store,
+    legacy_db_path,
+    resolve_db,
+)
 
-DB_NAME = "rasd"
+if TYPE_CHECKING:
+    from crawler.storage.query import ArticlePage, ArticleQuery
+
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
-# user:password@ in any URL. The password runs to the last '@' of the URL, so an unescaped
-# '@' or '/' inside it is masked too (at worst more than the password is hidden).
-_PASSWORD_IN_URI = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^\s\"'<>]*@", re.I)
-# Secrets carried in query strings (?token=…, &api_key=…, ?sig=…).
-_SECRET_PARAM = re.compile(
-    r"(?P<key>[?&;](?:password|passwd|pwd|pass|token|access_token|auth|auth_token|api[_-]?key|"
-    r"apikey|key|secret|client_secret|sig|signature|code)=)[^&;#\s\"']+",
-    re.I,
-)
-# Webhook URLs whose path is the credential: Slack /services/…, Discord /api/webhooks/…,
-# Mattermost and friends /hooks/…, Teams /webhookb2/…, Telegram /bot<token>/….
-_SECRET_PATH = re.compile(
-    r"(?P<keep>://[^/\s]+/(?:[^\s?#]*?/)??(?:services|webhooks|hooks|webhookb2|IncomingWebhook)/)"
-    r"[^\s?#\"']+|(?P<bot>://api\.telegram\.org/bot)[^/\s]+",
-    re.I,
-)
-_OUTAGE_ERRORS = (ConnectionFailure, sqlite3.Error, OSError)
 # A path that can never work (a file where a folder must be): the user must fix it.
-_CONFIG_OS_ERRORS = (NotADirectoryError, IsADirectoryError, FileExistsError)
+CONFIG_OS_ERRORS = (NotADirectoryError, IsADirectoryError, FileExistsError)
 
 
 # Transient document key: ``save_article`` pops it and treats it as ``drop_duplicates=True``.
@@ -57,70 +52,78 @@ class StoreError(RuntimeError):
 
 class StoreUnavailable(StoreError):
     """The database is configured correctly but cannot be reached or written right now
-    (server down, file locked or read-only): worth spooling and retrying, not stopping."""
+    (server down, file locked or read-only, deleted under a running crawl): worth spooling
+    and retrying, not stopping."""
 
 
-# What a database operation raises when the database, not our code, is the problem: pymongo's
-# errors, litemongo's raw SQLite errors (a locked file) and the OS's. Code that must outlive
-# an outage (run records, the scheduler, the spider's incremental check) catches these.
-DATABASE_ERRORS = (StoreError, PyMongoError, sqlite3.Error, OSError)
+class DuplicateArticle(StoreError):
+    """Another writer stored an article under this URL first (on either backend)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"an article with URL {url} is already stored")
+
+
+# What a database operation raises when the database, not our code, is the problem: the
+# store's own errors (the MongoDB backend turns pymongo's into these), SQLite's (a locked or
+# read-only file) and the OS's. Code that must outlive an outage (run records, the scheduler,
+# the spider's incremental check) catches these.
+DATABASE_ERRORS = (StoreError, sqlite3.Error, OSError)
 
 
 def is_outage(exc: BaseException) -> bool:
     """Whether a failed write may succeed later unchanged. Errors in the document itself
-    (not encodable, rejected by a validator) never will, so they must not block a spool."""
+    (not encodable, rejected by a validator) never will, so they must not block a spool.
+    pymongo's own errors are judged when pymongo is loaded (a process that never opened
+    MongoDB cannot have them, and need not import the driver)."""
     if isinstance(exc, BSONError | OverflowError):
         return False
-    if isinstance(exc, WriteError) and not isinstance(exc, DuplicateKeyError):
+    if isinstance(exc, StoreUnavailable | DuplicateArticle | sqlite3.Error | OSError):
+        return True
+    errors = sys.modules.get("pymongo.errors")
+    if errors is None or not isinstance(exc, errors.PyMongoError):
         return False
-    return isinstance(exc, PyMongoError | sqlite3.Error | OSError)
-
-
-def resolve_db(uri: str | None = None) -> str:
-    """Explicit value, else RASD_DB, else the default embedded file."""
-    return uri or os.environ.get("RASD_DB") or str(default_db_path())
+    return not isinstance(exc, errors.WriteError) or isinstance(exc, errors.DuplicateKeyError)
 
 
 def is_mongo_uri(uri: str) -> bool:
     return uri.startswith(_MONGO_SCHEMES)
 
 
-def mask_secrets(text: str) -> str:
-    """Text with every credential in a URL replaced by ***: passwords in
-    ``scheme://user:password@``, secret query parameters and webhook tokens. The one place
-    that decides what a secret looks like; logs, stats, errors and outputs all use it."""
-    text = _PASSWORD_IN_URI.sub(r"\g<scheme>\g<user>:***@", text)
-    text = _SECRET_PARAM.sub(r"\g<key>***", text)
-    return _SECRET_PATH.sub(lambda m: (m.group("keep") or m.group("bot")) + "***", text)
-
-
 def embedded_write_check(uri: str, timeout: float = 0.2) -> str | None:
     """Why the embedded store cannot take a write right now (locked by another process,
-    read-only), or None. Opening litemongo on a locked file waits SQLite's 5-second busy
-    timeout on the crawl's only thread; this costs ``timeout`` instead, so a crawl can
-    poll a locked store without stalling. Takes and drops the write lock, writes nothing."""
+    read-only), or None. A write on a locked file waits the store's busy timeout on the
+    crawl's only thread; this costs ``timeout`` instead, so a crawl can poll a locked store
+    without stalling. Takes and drops the write lock, writes nothing."""
     if is_mongo_uri(uri):
         return None
-    articles = Path(uri).expanduser() / DB_NAME / "articles"  # litemongo: <dir>/<db>/<collection>
-    if not articles.exists():
+    path = Path(uri).expanduser()
+    if not path.is_file():
         return None
     try:
-        conn = sqlite3.connect(articles, timeout=timeout, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("ROLLBACK")
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        return f"{articles}: {exc}"
+        return f"{path}: {exc}"
     return None
 
 
 def utcnow() -> datetime:
-    """Millisecond precision, because both MongoDB and litemongo store milliseconds and a
-    round-tripped value must compare equal to the one we wrote."""
+    """Millisecond precision, because both backends store milliseconds and a round-tripped
+    value must compare equal to the one we wrote."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+
+def as_utc(value: Any) -> Any:
+    """Datetimes compare by instant whether or not they came back aware."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 # A refetched article whose value of one of these changed becomes a new version.
@@ -128,15 +131,11 @@ VERSIONED_FIELDS = ("title", "body", "published", "modified")
 # What the database keeps of an article's text and dates for each earlier version.
 _VERSION_SNAPSHOT = (*VERSIONED_FIELDS, "fingerprint", "fetched_at", "version")
 # Read by the spider to decide whether (and how) to refetch a known article.
-_KNOWN_FIELDS = {"url": 1, "aliases": 1, "published": 1, "modified": 1, "first_seen": 1,
-                 "last_seen": 1, "fetched_at": 1, "headers": 1, "version": 1,
-                 "final_url": 1}
-# Read from near-duplicate candidates.
-_CANDIDATE_FIELDS = {"url": 1, "minhash": 1, "published": 1, "first_seen": 1, "duplicate_of": 1,
-                     "cluster_id": 1}
+KNOWN_FIELDS = ("_id", "url", "aliases", "published", "modified", "first_seen", "last_seen", "fetched_at",
+                "headers", "version", "final_url")
 MAX_CANDIDATES = 50
 # Set when an article is first stored and kept through refetches.
-_IDENTITY = ("_id", "url", "aliases", "first_seen", "duplicate_of", "cluster_id", "version",
+_IDENTITY = ("_id", "url", "aliases", "first_seen", "last_seen", "duplicate_of", "cluster_id", "version",
              "duplicate_similarity")
 
 
@@ -162,6 +161,7 @@ class SaveResult:
 class Match:
     """The stored article a new one duplicates."""
 
+    id: Any              # the matched article's
     url: str             # the matched article
     root: str            # canonical URL of the earliest copy
     cluster_id: str
@@ -169,75 +169,53 @@ class Match:
     earlier: bool        # whether the new article was published before the root
 
 
-class Store:
-    """Collections and the operations the crawler and the CLI need."""
+@dataclass
+class Change:
+    """One update of a stored article, in terms both backends apply as one conditional write."""
+
+    set: dict[str, Any] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)   # added once each
+    seen: datetime | None = None                       # last_seen, never moved back
+    next_version: bool = False                         # version + 1
+    drop_bands: bool = False                           # leaves the LSH index (a copy in a cluster)
+
+
+class Store(ABC):
+    """The operations Rasd needs on its data. ``Store(uri)`` opens the backend the URI names
+    (as :func:`open_store` does); a store is a context manager."""
 
     # Stores shared within this process (see ``shared``), by resolved URI; the lock because
     # the scheduler's jobs run in threads.
     _shared: ClassVar[dict[str, Store]] = {}
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
+    uri: str
+    masked_uri: str
+    _holders: int
+
+    def __new__(cls, uri: str | None = None) -> Store:
+        return super().__new__(_backend(uri) if cls is Store else cls)
+
     def __init__(self, uri: str | None = None) -> None:
         self.uri = resolve_db(uri)
         self.masked_uri = mask_secrets(self.uri)
         self._holders = 0  # users of a shared store; 0 for a private one
-        try:
-            if is_mongo_uri(self.uri):
-                self.client: Any = pymongo.MongoClient(
-                    self.uri, tz_aware=True, serverSelectionTimeoutMS=5000, appname="rasd"
-                )
-                self.client.admin.command("ping")
-                self.db = self.client.get_default_database(default=DB_NAME)
-            else:
-                import litemongo
-
-                path = Path(self.uri).expanduser()
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self.client = litemongo.connect(str(path), tz_aware=True)
-                self.db = self.client[DB_NAME]
-            self.articles = self.db["articles"]
-            self.runs = self.db["runs"]
-            self.leases = self.db["leases"]
-            self.site_health = self.db["site_health"]
-            self.versions = self.db["article_versions"]
-            self._ensure_indexes()
-        except (PyMongoError, sqlite3.Error, OSError, ValueError) as exc:
-            outage = isinstance(exc, _OUTAGE_ERRORS) and not isinstance(exc, _CONFIG_OS_ERRORS)
-            kind = StoreUnavailable if outage else StoreError
-            raise kind(f"cannot open database {self.masked_uri}: {mask_secrets(str(exc))}") from exc
-
-    def _ensure_indexes(self) -> None:
-        self.articles.create_index("url", unique=True)
-        self.articles.create_index([("site", 1), ("published", -1)])
-        self.articles.create_index([("published", -1)])
-        self.articles.create_index("fingerprint")
-        self.articles.create_index("aliases")
-        self.articles.create_index("lsh")
-        self.articles.create_index("cluster_id")
-        self.versions.create_index([("article_id", 1), ("version", 1)], unique=True)
-        self.runs.create_index([("site", 1), ("started", -1)])
-        self.runs.create_index([("started", -1)])
-        self.leases.create_index("site", unique=True)
 
     @classmethod
     def shared(cls, uri: str | None = None) -> Store:
-        """This process's one open store for the database; ``close`` releases it.
-
-        Why one: litemongo rebuilds a connection's query indexes from every stored document
-        whenever another connection has written since its last query. The spider's look-ups,
-        the store stage's writes and the run records of every crawl in a process therefore
-        go through one connection; with one each, every look-up after a write read the whole
-        store, and a crawl slowed down as its store grew (bench/RESULTS.md)."""
+        """This process's one open store for the database; ``close`` releases it. The
+        spider's look-ups, the store stage and the run records of a crawl share it (one
+        MongoDB connection pool, one SQLite connection)."""
         key = resolve_db(uri)
         with cls._shared_lock:
             store = cls._shared.get(key)
             if store is None:
-                # Opening writes (indexes): on a locked file that would stall the crawl for
-                # SQLite's 5-second busy timeout; the check answers in a fraction of that.
+                # Opening may write (the schema): on a locked file that would stall the crawl
+                # for the busy timeout; the check answers in a fraction of that.
                 problem = embedded_write_check(key)
                 if problem:
                     raise StoreUnavailable(f"cannot open database {mask_secrets(key)}: {problem}")
-                store = cls._shared[key] = cls(key)
+                store = cls._shared[key] = open_store(key)
             store._holders += 1
             return store
 
@@ -257,7 +235,11 @@ class Store:
             self._holders = 0
             if self._shared.get(self.uri) is self:
                 del self._shared[self.uri]
-        self.client.close()
+        self._close()
+
+    def vanished(self) -> bool:
+        """Whether the store's file was deleted under this process (embedded store only)."""
+        return False
 
     def __enter__(self) -> Store:
         return self
@@ -265,7 +247,7 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- writing -------------------------------------------------------------------------
+    # --- articles: writing (the policy, shared by both backends) ----------------------------
 
     def save_article(
         self, doc: dict[str, Any], now: datetime | None = None, drop_duplicates: bool = False
@@ -273,37 +255,32 @@ class Store:
         """Insert a new article or refresh a known one — the single write entry point.
 
         A known URL (or alias) whose text, title or dates changed keeps its previous
-        version in ``article_versions``. An unknown URL is checked against stored articles:
-        the same content on the same site makes it an alias; the same or nearly the same
-        content elsewhere (MinHash LSH) marks it ``duplicate_of`` the earliest copy, in the
-        same cluster. Retries once on a unique-index race with another process, as MongoDB
-        itself can raise DuplicateKeyError for concurrent upserts."""
-        now = now or utcnow()
+        version. An unknown URL is checked against stored articles: the same content on the
+        same site makes it an alias; the same or nearly the same content elsewhere (MinHash
+        LSH) marks it ``duplicate_of`` the earliest copy, in the same cluster. The backend
+        makes this one atomic step (``_atomic``) or, where it cannot (MongoDB), every write
+        conditional so that a concurrent writer's work is never undone; a URL inserted by
+        another writer meanwhile is retried once as a refresh."""
+        now = as_utc(now) or utcnow()
         # A transient flag carried in the document, so that an article spooled during an
         # outage keeps its site's setting when it is replayed (see crawler.storage.failover).
         if doc.pop(DROP_DUPLICATES_KEY, False):
             drop_duplicates = True
         try:
-            return self._save_once(doc, now, drop_duplicates)
-        except DuplicateKeyError:  # another process inserted the same URL meanwhile
-            return self._save_once(doc, now, drop_duplicates)
+            with self._atomic():
+                return self._save_once(doc, now, drop_duplicates)
+        except DuplicateArticle:  # another process inserted the same URL meanwhile
+            with self._atomic():
+                return self._save_once(doc, now, drop_duplicates)
 
     def _save_once(self, doc: dict[str, Any], now: datetime, drop_duplicates: bool) -> SaveResult:
-        existing = self._find_by_url(doc["url"], doc.get("aliases") or ())
+        existing = self._find_known([doc["url"], *(doc.get("aliases") or ())])
         if existing is not None:
             return self._refresh(existing, doc, now)
         return self._insert(doc, now, drop_duplicates)
 
-    def _find_by_url(self, url: str, aliases: Any = ()) -> dict[str, Any] | None:
-        # Separate indexed queries, not one $or: litemongo answers $or by reading every
-        # stored document.
-        urls = list(dict.fromkeys([url, *aliases]))
-        return (self.articles.find_one({"url": url})
-                or (self.articles.find_one({"url": {"$in": urls[1:]}}) if len(urls) > 1 else None)
-                or self.articles.find_one({"aliases": {"$in": urls}}))
-
     def _refresh(self, existing: dict[str, Any], doc: dict[str, Any], now: datetime) -> SaveResult:
-        new_aliases = [a for a in [doc["url"], *(doc.get("aliases") or ())]
+        new_aliases = [a for a in dict.fromkeys([doc["url"], *(doc.get("aliases") or ())])
                        if a != existing["url"] and a not in (existing.get("aliases") or ())]
         from_feed = {f for f, layer in (doc.get("extraction") or {}).items() if layer == "feed"}
         was_feed = {f for f, layer in (existing.get("extraction") or {}).items() if layer == "feed"}
@@ -313,74 +290,68 @@ class Store:
             # sitemap gave (another discovery path may word it differently): edits are the page's.
             # Nor is the page's day when the feed had told the time of that day.
             if doc.get(f) is not None and f not in from_feed
-            and _comparable(doc.get(f)) != _comparable(existing.get(f))
+            and as_utc(doc.get(f)) != as_utc(existing.get(f))
             and not (f in was_feed and isinstance(existing.get(f), datetime)
-                     and refines(_comparable(doc[f]), _comparable(existing[f])))
+                     and refines(as_utc(doc[f]), as_utc(existing[f])))
         )
         # Whatever is not the article's identity is refreshed: validators for the next
         # conditional GET, read-also links, the fetch time.
         fields = {k: v for k, v in doc.items() if k not in _IDENTITY}
         if existing.get("duplicate_of"):
             fields.pop("lsh", None)  # a copy stays out of the LSH index (see find_near_duplicate)
-        update: dict[str, Any] = {"$set": {"last_seen": now}}
-        if new_aliases:
-            update["$addToSet"] = {"aliases": {"$each": new_aliases}}
+        change = Change(aliases=new_aliases, seen=now)
         if not changed:
-            update["$set"].update({k: v for k, v in fields.items() if k not in VERSIONED_FIELDS})
-            self.articles.update_one({"_id": existing["_id"]}, update)
+            change.set = {k: v for k, v in fields.items() if k not in VERSIONED_FIELDS}
+            self._update_article(existing["_id"], change)
             return SaveResult("unchanged", existing["_id"], existing.get("duplicate_of"))
         version = existing.get("version") or 1
         snapshot = {k: existing.get(k) for k in _VERSION_SNAPSHOT}
         snapshot["version"] = version
-        try:
-            self.versions.insert_one({
-                "article_id": existing["_id"], "url": existing["url"], "version": version,
-                "replaced": now, "changed": list(changed), "previous": snapshot,
-            })
-        except DuplicateKeyError:
+        if not self._insert_version({"article_id": existing["_id"], "url": existing["url"], "version": version,
+                                     "replaced": now, "changed": list(changed), "previous": snapshot}):
             # Another process saved this version of the article first; its refresh wins.
             return SaveResult("unchanged", existing["_id"], existing.get("duplicate_of"))
         if "modified" not in changed:
             # The edit itself is the evidence of a modification the page did not date.
             fields["modified"] = doc.get("modified") or doc.get("fetched_at") or now
-        update["$set"].update(fields)
-        update["$inc"] = {"version": 1}
-        self.articles.update_one({"_id": existing["_id"], "version": existing.get("version")}, update)
+        change.set = fields
+        change.next_version = True
+        self._update_article(existing["_id"], change, if_version=existing.get("version"))
         return SaveResult("updated", existing["_id"], existing.get("duplicate_of"), changed)
 
     def _insert(self, doc: dict[str, Any], now: datetime, drop_duplicates: bool) -> SaveResult:
         same = self._same_content(doc)
         if same is not None:
-            self.articles.update_one({"_id": same["_id"]}, {"$addToSet": {"aliases": doc["url"]},
-                                                            "$set": {"last_seen": now}})
+            self._update_article(same["_id"], Change(aliases=[doc["url"]], seen=now))
             return SaveResult("alias", same["_id"], same["url"])
         match = self.find_near_duplicate(doc)
         if match is not None and drop_duplicates:
             # Remember the URL so the next crawl does not fetch the dropped copy again.
-            self.articles.update_one({"url": match.url}, {"$addToSet": {"aliases": doc["url"]}})
+            self._update_article(match.id, Change(aliases=[doc["url"]]))
             return SaveResult("duplicate", None, match.root)
         new = {**doc, "first_seen": now, "last_seen": now, "version": 1,
                "duplicate_of": None, "cluster_id": uuid.uuid4().hex}
+        new.pop("_id", None)
         if match is not None:
             new["cluster_id"] = match.cluster_id
             new["duplicate_similarity"] = round(match.similarity, 3)
-            if match.earlier:
-                # The new article is the earliest copy: every copy now points to it, and it
-                # alone stands for the cluster in the LSH index.
-                self.articles.update_many({"cluster_id": match.cluster_id},
-                                          {"$set": {"duplicate_of": doc["url"]}, "$unset": {"lsh": ""}})
-            else:
+            if not match.earlier:
                 new["duplicate_of"] = match.root
                 new.pop("lsh", None)
-        inserted = self.articles.insert_one(new).inserted_id
+        # Inserted before any other article is touched: when another writer stored this URL
+        # meanwhile, the insert fails and nothing else has changed (issue 14.4).
+        inserted = self._insert_article(new)
+        if match is not None and match.earlier:
+            # The new article is the earliest copy: every other copy now points to it, and it
+            # alone stands for the cluster in the LSH index.
+            self._reroot(match.cluster_id, doc["url"])
         return SaveResult("new", inserted, new["duplicate_of"])
 
     def _same_content(self, doc: dict[str, Any]) -> dict[str, Any] | None:
-        """A stored article of the same site with exactly this text (fingerprint)."""
+        """Another stored article of the same site with exactly this text (fingerprint)."""
         if not doc.get("fingerprint") or not doc.get("minhash"):
             return None  # too short to call two pages the same article
-        return self.articles.find_one({"fingerprint": doc["fingerprint"], "site": doc.get("site")},
-                                      {"url": 1})
+        return self._by_fingerprint(doc["fingerprint"], doc.get("site"), exclude_url=doc["url"])
 
     def find_near_duplicate(self, doc: dict[str, Any]) -> Match | None:
         """The most similar stored article sharing an LSH band with ``doc``, if it is at
@@ -390,51 +361,232 @@ class Store:
         compared with the copy everything in the cluster points to, and the cost of the check
         stays that of a few candidates however large a cluster grows. Sites publish hundreds
         of near-identical pages (daily gold prices, prayer times, wire stories on every
-        site); with every copy indexed, each new one was read and compared with all of them
-        (litemongo applies ``limit`` only after reading every match)."""
+        site); with every copy indexed, each new one would be compared with all of them."""
         if not doc.get("lsh") or not doc.get("minhash"):
             return None
         best, best_sim = None, 0.0
-        query = {"lsh": {"$in": list(doc["lsh"])}, "url": {"$ne": doc["url"]}}
-        for cand in self.articles.find(query, _CANDIDATE_FIELDS).limit(MAX_CANDIDATES):
+        for cand in self._band_candidates(list(doc["lsh"]), doc["url"], MAX_CANDIDATES):
             sim = neardup.similarity(doc["minhash"], cand.get("minhash") or b"")
             if sim > best_sim or (sim == best_sim and best is not None and _earlier(cand, best)):
                 best, best_sim = cand, sim
         if best is None or best_sim < neardup.THRESHOLD:
             return None
         root_url = best.get("duplicate_of") or best["url"]
-        root = best if root_url == best["url"] else (
-            self.articles.find_one({"url": root_url}, _CANDIDATE_FIELDS) or best)
-        return Match(url=best["url"], root=root_url, cluster_id=best.get("cluster_id") or uuid.uuid4().hex,
+        root = best if root_url == best["url"] else (self._candidate(root_url) or best)
+        return Match(id=best["_id"], url=best["url"], root=root_url,
+                     cluster_id=best.get("cluster_id") or uuid.uuid4().hex,
                      similarity=best_sim, earlier=_earlier(doc, root))
 
-    # --- reading for the crawler -----------------------------------------------------------
+    # --- articles: backend primitives ------------------------------------------------------
 
+    @abstractmethod
+    def _atomic(self) -> contextlib.AbstractContextManager[Any]:
+        """One save as a unit: a write transaction where the backend has one."""
+
+    @abstractmethod
+    def _find_known(self, urls: list[str]) -> dict[str, Any] | None:
+        """The stored article whose URL or alias is one of ``urls`` (the first URL first)."""
+
+    @abstractmethod
+    def _by_fingerprint(self, fingerprint: str, site: str | None, exclude_url: str) -> dict[str, Any] | None:
+        """An article with this fingerprint on this site (``_id`` and ``url``)."""
+
+    @abstractmethod
+    def _band_candidates(self, bands: list[str], exclude_url: str, limit: int) -> list[dict[str, Any]]:
+        """Articles holding any of these LSH bands: ``_id``, url, minhash, published,
+        first_seen, duplicate_of, cluster_id."""
+
+    @abstractmethod
+    def _candidate(self, url: str) -> dict[str, Any] | None:
+        """The same fields as ``_band_candidates`` for one URL."""
+
+    @abstractmethod
+    def _insert_article(self, doc: dict[str, Any]) -> Any:
+        """Insert a new article, return its id; DuplicateArticle when its URL is stored."""
+
+    @abstractmethod
+    def _insert_version(self, record: dict[str, Any]) -> bool:
+        """Keep a replaced version; False when that version of the article is already kept."""
+
+    @abstractmethod
+    def _update_article(self, article_id: Any, change: Change, if_version: int | None = None) -> bool:
+        """Apply ``change``; with ``if_version``, only while the article is at that version."""
+
+    @abstractmethod
+    def _reroot(self, cluster_id: str, root_url: str) -> None:
+        """Every other article of the cluster becomes a copy of ``root_url``, out of the LSH index."""
+
+    # --- articles: reading ------------------------------------------------------------------
+
+    @abstractmethod
     def known_articles(self, urls: list[str]) -> dict[str, dict[str, Any]]:
-        """Stored articles for these URLs (by URL or alias), keyed by the URL asked for."""
-        if not urls:
-            return {}
-        out: dict[str, dict[str, Any]] = {}
-        for field in ("url", "aliases"):  # two indexed queries rather than a scanning $or
-            for doc in self.articles.find({field: {"$in": urls}}, _KNOWN_FIELDS):
-                for url in (doc["url"], *(doc.get("aliases") or ())):
-                    out.setdefault(url, doc)
-        return {u: out[u] for u in urls if u in out}
+        """Stored articles for these URLs (by URL or alias), keyed by the URL asked for, with
+        the fields the spider's incremental check reads (:data:`KNOWN_FIELDS`)."""
 
+    @abstractmethod
+    def get_article(self, ref: str) -> dict[str, Any] | None:
+        """One whole article by id, URL or alias (see ``query.get_article`` for canonical forms)."""
+
+    @abstractmethod
     def article_versions(self, article_id: Any) -> list[dict[str, Any]]:
-        return list(self.versions.find({"article_id": article_id}).sort("version", 1))
+        """Replaced versions of an article, oldest first."""
+
+    @abstractmethod
+    def cluster_members(self, cluster_id: str) -> list[dict[str, Any]]:
+        """Every article of a duplicate cluster, earliest first."""
+
+    @abstractmethod
+    def find_articles(self, q: ArticleQuery) -> ArticlePage:
+        """One page of articles: by relevance (with ``score`` and ``snippet``) when searched,
+        else newest first."""
+
+    @abstractmethod
+    def count_articles(self, q: ArticleQuery) -> int: ...
+
+    @abstractmethod
+    def site_counts(self, q: ArticleQuery) -> dict[str, int]:
+        """Articles matching ``q`` per site (facets)."""
+
+    @abstractmethod
+    def iter_articles(self, q: ArticleQuery | None = None) -> Iterator[dict[str, Any]]:
+        """Whole documents (signatures and LSH bands included) in storage order, streamed
+        (export, migrate); ``q`` filters by site and dates."""
+
+    @abstractmethod
+    def articles_per_day(self, since: datetime, site: str | None = None) -> list[tuple[str, str, int]]:
+        """(site, "YYYY-MM-DD", articles first stored that UTC day) from ``since`` on."""
+
+    @abstractmethod
+    def newest_first_seen(self) -> dict[str, datetime]:
+        """When each site's newest article was first stored."""
+
+    @abstractmethod
+    def site_activity(self, site: str, since: datetime) -> tuple[int, datetime | None]:
+        """Articles of a site first seen since ``since``, and when its newest was first seen."""
+
+    @abstractmethod
+    def band_matches(self, bands: list[str]) -> int:
+        """How many articles hold any of these LSH bands (near-duplicate check cost)."""
+
+    @abstractmethod
+    def index_keys(self) -> set[tuple[str, ...]]:
+        """The fields each index of the articles covers."""
+
+    # --- bulk copies (migrate, bench) ------------------------------------------------------
+
+    @abstractmethod
+    def import_articles(self, docs: Iterable[dict[str, Any]]) -> int:
+        """Store whole documents as they are (ids, signatures, clusters), skipping URLs already
+        stored; returns how many were new. One transaction per call."""
+
+    @abstractmethod
+    def import_versions(self, records: Iterable[dict[str, Any]]) -> int: ...
+
+    @abstractmethod
+    def iter_versions(self) -> Iterator[dict[str, Any]]: ...
+
+    @abstractmethod
+    def import_runs(self, runs: Iterable[dict[str, Any]]) -> int: ...
+
+    @abstractmethod
+    def iter_site_health(self) -> Iterator[dict[str, Any]]: ...
+
+    # --- runs -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def insert_run(self, doc: dict[str, Any]) -> None:
+        """A new record (an ``_id`` is given when it has none)."""
+
+    @abstractmethod
+    def apply_run_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Upsert of a run record from ``{"_id", "set", "on_insert"}`` (``on_insert`` only
+        when the record is created); returns the record after it. Idempotent."""
+
+    @abstractmethod
+    def get_run(self, run_id: Any) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def latest_run(self, site: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def find_runs(self, site: str | None = None, status: str | None = None, limit: int = 20,
+                  trigger: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Newest first; ``limit`` 0 = all; ``since``: started then or later."""
+
+    @abstractmethod
+    def run_counts(self) -> dict[tuple[str, str], int]:
+        """Recorded runs per (site, status)."""
+
+    # --- saved searches (``rasd watch``) ----------------------------------------------------
+
+    @abstractmethod
+    def save_watch(self, doc: dict[str, Any]) -> None:
+        """Create or replace the saved search named ``doc["_id"]``."""
+
+    @abstractmethod
+    def list_watches(self) -> list[dict[str, Any]]:
+        """Every saved search, by name."""
+
+    @abstractmethod
+    def remove_watch(self, name: str) -> bool: ...
+
+    @abstractmethod
+    def update_watch(self, name: str, fields: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def ping(self) -> None:
+        """One cheap read: raises when the database cannot be reached."""
+
+    # --- leases ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def acquire_lease(self, site: str, token: str, owner: str, ttl: float) -> str | None:
+        """Take the site's lease for ``ttl`` seconds: None when taken, else who holds it. An
+        expired lease is cleared (only that one: a fresh lease taken meanwhile stays)."""
+
+    @abstractmethod
+    def renew_lease(self, token: str, ttl: float) -> bool:
+        """False when the lease is gone (expired and taken over)."""
+
+    @abstractmethod
+    def release_lease(self, token: str) -> None: ...
+
+    @abstractmethod
+    def lease_holder(self, site: str) -> str | None:
+        """Who holds a live (unexpired) lease on the site, or None."""
+
+    # --- site health ----------------------------------------------------------------------
+
+    @abstractmethod
+    def get_site_health(self, site: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def set_site_health(self, site: str, fields: dict[str, Any]) -> None:
+        """Upsert: the given fields replace theirs, others stay."""
+
+    @abstractmethod
+    def _close(self) -> None: ...
 
 
-def _comparable(value: Any) -> Any:
-    """Datetimes compare by instant whether or not the store gave them back aware."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+def _backend(uri: str | None) -> type[Store]:
+    if is_mongo_uri(resolve_db(uri)):
+        from crawler.storage.mongo import MongoStore
+
+        return MongoStore
+    from crawler.storage.sqlite import SqliteStore
+
+    return SqliteStore
+
+
+def open_store(uri: str | None = None) -> Store:
+    """MongoDB for ``mongodb://``/``mongodb+srv://`` URIs, else the embedded SQLite file
+    (``Store(uri)`` does the same)."""
+    return _backend(uri)(uri)
 
 
 def _when(doc: dict[str, Any]) -> datetime | None:
     value = doc.get("published") or doc.get("first_seen")
-    return _comparable(value) if isinstance(value, datetime) else None
+    return as_utc(value) if isinstance(value, datetime) else None
 
 
 def _earlier(a: dict[str, Any], b: dict[str, Any]) -> bool:

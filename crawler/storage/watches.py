@@ -1,5 +1,5 @@
 """Saved searches (``rasd watch``): a name, the search and its filters, a webhook, and how far
-their matches have been delivered. Kept in the ``watches`` collection beside the articles."""
+their matches have been delivered. Kept by the store beside the articles."""
 
 from __future__ import annotations
 
@@ -16,21 +16,21 @@ def add_watch(store: Store, name: str, search: str, webhook: str | None = None,
     now = now or utcnow()
     doc = {"_id": name, "search": search, "sites": list(sites), "webhook": webhook, "created": now,
            "delivered_until": now, "delivered_ids": [], "last_error": None}
-    store.db["watches"].replace_one({"_id": name}, doc, upsert=True)
+    store.save_watch(doc)
     return doc
 
 
 def list_watches(store: Store) -> list[dict[str, Any]]:
-    return list(store.db["watches"].find({}).sort("_id", 1))
+    return store.list_watches()
 
 
 def remove_watch(store: Store, name: str) -> bool:
-    return store.db["watches"].delete_one({"_id": name}).deleted_count == 1
+    return store.remove_watch(name)
 
 
 def mark_delivered(store: Store, name: str, until: datetime, ids: list[str], error: str | None,
                    checked: datetime) -> None:
     """Advance the watch past what its webhook accepted (``until``: the newest first-seen
     time delivered; ``ids``: the articles delivered at exactly that time)."""
-    store.db["watches"].update_one({"_id": name}, {"$set": {
-        "delivered_until": until, "delivered_ids": ids, "last_error": error, "checked": checked}})
+    store.update_watch(name, {"delivered_until": until, "delivered_ids": ids, "last_error": error,
+                              "checked": checked})
