@@ -14,6 +14,13 @@ REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.Ti
                                                  redis.BusyLoadingError)
 
 
+def text(value: bytes | str) -> str:
+    """A key or value read back from Redis as text. Clients are made without
+    ``decode_responses`` (the frontier's requests are pickled bytes), so replies are bytes;
+    redis-py types them ``bytes | str`` since that depends on how the client was made."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def connect(url: str) -> redis.Redis:
     """A client that retries briefly by itself; longer outages are the callers' to ride out."""
     if not url or not url.startswith(("redis://", "rediss://", "unix://")):

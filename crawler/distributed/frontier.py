@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import redis
 from scrapy import Request, Spider, signals
@@ -34,6 +34,9 @@ from crawler.distributed import keys
 from crawler.distributed.connection import REDIS_ERRORS, connect
 from crawler.errors import MAX_ERROR_SAMPLES
 from crawler.stats import BLOCKED_SAMPLES, ERROR_SAMPLES
+
+if TYPE_CHECKING:  # the spider module reaches back here for frontier_of
+    from crawler.distributed.spider import DistributedNewsSpider
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +106,7 @@ class Frontier(Scheduler):
         self.samples_flushed: dict[str, int] = dict.fromkeys(SAMPLE_STATS, 0)
         self.items: dict[int, list[int]] = {}  # token -> [items yielded or -1 while parsing, items done]
         self.away = False
-        crawler.rasd_frontier = self  # type: ignore[attr-defined]  # for FrontierAcks
+        crawler.rasd_frontier = self  # type: ignore[attr-defined]  # read back by frontier_of
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -113,11 +116,11 @@ class Frontier(Scheduler):
         crawler.signals.connect(frontier.dropped, signal=signals.request_dropped)
         return frontier
 
-    def open(self, spider: Spider) -> None:
+    def open(self, spider: DistributedNewsSpider) -> None:
         self.spider = spider
         self.run_id = spider.run_id
-        self.queue = ReliableQueue(self.server, spider, keys.requests(spider.site_name),
-                                   keys.processing(spider.site_name, self.worker))
+        self.queue = ReliableQueue(self.server, spider, keys.requests(spider.site.name),
+                                   keys.processing(spider.site.name, self.worker))
         self.df = RunDupeFilter(self.server, keys.seen(self.run_id), self.dupefilter_ttl,
                                 self.crawler.request_fingerprinter.fingerprint)
 
@@ -131,7 +134,7 @@ class Frontier(Scheduler):
             logger.warning("cannot hand back requests (%s); they return when this worker's heartbeat expires", exc)
             return
         if handed:
-            logger.info("handed %d unfinished request(s) back to the %s queue", handed, self.spider.site_name)
+            logger.info("handed %d unfinished request(s) back to the %s queue", handed, self.spider.site.name)
 
     def release_orphans(self) -> None:
         """Called when this crawl is idle, so nothing it took is still being worked on: what
@@ -142,7 +145,7 @@ class Frontier(Scheduler):
         handed = self.queue.hand_back()
         if handed:
             logger.warning("%d request(s) of %s taken during a Redis outage handed back", handed,
-                           self.spider.site_name)
+                           self.spider.site.name)
 
     def __len__(self) -> int:
         try:
@@ -230,7 +233,9 @@ class Frontier(Scheduler):
                 self.flush()
 
     def _ack(self, data: bytes) -> None:
-        self.outbox.append(lambda pipe: pipe.lrem(self.queue.processing_key, 1, data))
+        # redis-py annotates LREM's value as str, but its encoder sends bytes as they are:
+        # the pickled request must match the processing list's entry byte for byte.
+        self.outbox.append(lambda pipe: pipe.lrem(self.queue.processing_key, 1, data))  # type: ignore[arg-type]
 
     def flush_stats(self) -> bool:
         return self.flush(stats=True)
@@ -269,13 +274,20 @@ class Frontier(Scheduler):
             self.samples_flushed[name] += len(new)
         if self.away:
             self.away = False
-            logger.warning("Redis is back: the %s crawl goes on", self.spider.site_name)
+            logger.warning("Redis is back: the %s crawl goes on", self.spider.site.name)
         return True
 
     def _away(self, exc: BaseException) -> None:
         if not self.away:
             self.away = True
-            logger.warning("Redis unavailable (%s): %s waits, nothing is dropped", exc, self.spider.site_name)
+            logger.warning("Redis unavailable (%s): %s waits, nothing is dropped", exc, self.spider.site.name)
+
+
+def frontier_of(crawler: Crawler) -> Frontier | None:
+    """The crawl's frontier, when its ``SCHEDULER`` is one: the spider and the middlewares
+    built before it (Scrapy makes the scheduler last, as the spider opens) find it here."""
+    frontier = getattr(crawler, "rasd_frontier", None)
+    return frontier if isinstance(frontier, Frontier) else None
 
 
 class FrontierAcks:
@@ -296,6 +308,6 @@ class FrontierAcks:
                     items += 1
                 yield out
         finally:
-            frontier = getattr(self.crawler, "rasd_frontier", None)
+            frontier = frontier_of(self.crawler)
             if frontier is not None and response.request is not None:
                 frontier.parsed(response.request, items)

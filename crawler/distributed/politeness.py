@@ -63,7 +63,7 @@ class SharedPoliteness:
         return cls(crawler)
 
     async def process_request(self, request: Request) -> None:
-        site = request.meta.get("rasd_site") or getattr(self.crawler.spider, "site_name", "")
+        site: str = request.meta.get("rasd_site", "") or getattr(self.crawler.spider, "site_name", "")
         waited = 0.0
         while True:
             if not self.crawler.engine.running:

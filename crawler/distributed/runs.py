@@ -23,8 +23,8 @@ from scrapy.http import Request, Response
 
 from crawler.config import SiteConfig
 from crawler.distributed import keys
-from crawler.distributed.connection import REDIS_ERRORS
-from crawler.distributed.frontier import SAMPLE_STATS
+from crawler.distributed.connection import REDIS_ERRORS, text
+from crawler.distributed.frontier import SAMPLE_STATS, Frontier, frontier_of
 from crawler.ops.alerts import record_health
 from crawler.ops.runs import (
     RunRecorder,
@@ -57,7 +57,7 @@ return 1
 
 def active_run(server: redis.Redis, site: str) -> str | None:
     run_id = server.hget(keys.ACTIVE_RUNS, site)
-    return run_id.decode() if run_id else None
+    return text(run_id) if run_id else None
 
 
 def open_run(server: redis.Redis, store: Store, site: str, trigger: str, backfill: bool,
@@ -102,9 +102,9 @@ def drained(server: redis.Redis, site: str) -> bool:
 
 def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str) -> None:
     """Write the run's record from the sum of every worker's stats, then forget the run."""
-    stats: dict[str, Any] = {k.decode(): int(v) for k, v in server.hgetall(keys.run_stats(run_id)).items()}
+    stats: dict[str, Any] = {text(k): int(v) for k, v in server.hgetall(keys.run_stats(run_id)).items()}
     for name in SAMPLE_STATS:
-        stats[name] = [s.decode() for s in server.lrange(keys.run_samples(run_id, name), 0, -1)]
+        stats[name] = [text(s) for s in server.lrange(keys.run_samples(run_id, name), 0, -1)]
     fields = stats_fields(stats)
     # content responses are summed over workers: did the site answer usefully at all
     status = blocked_status(run_status("finished", stats.get(CONTENT_RESPONSES, 0)), fields)
@@ -141,8 +141,14 @@ class DistributedRunRecorder(RunRecorder):
         if response.status < 400 and not request.url.endswith("/robots.txt"):
             self.crawler.stats.inc_value(CONTENT_RESPONSES)
 
+    def frontier(self) -> Frontier:
+        frontier = frontier_of(self.crawler)
+        if frontier is None:
+            raise RuntimeError("a distributed run needs SCHEDULER = crawler.distributed.frontier.Frontier")
+        return frontier
+
     def spider_idle(self, spider: Any) -> None:
-        frontier = self.crawler.rasd_frontier
+        frontier = self.frontier()
         server = frontier.server
         try:
             if not frontier.flush_stats():
@@ -163,6 +169,6 @@ class DistributedRunRecorder(RunRecorder):
             raise DontCloseSpider from None
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        self.crawler.rasd_frontier.flush_stats()
+        self.frontier().flush_stats()
         logger.info("worker's share of run %s of %s ended (%s) at %s", spider.run_id, spider.site_name,
                     reason, utcnow().isoformat())

@@ -35,6 +35,9 @@ end
 return false
 """
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+# A slot's own failures: the store or Redis away. A named, typed tuple: mypy joins the two
+# unpacked tuples' classes to plain `type` and would not take it as exception classes.
+_SLOT_ERRORS: tuple[type[BaseException], ...] = (*DATABASE_ERRORS, *REDIS_ERRORS)
 
 
 class RedisCrawlScheduler(CrawlScheduler):
@@ -98,7 +101,7 @@ class RedisCrawlScheduler(CrawlScheduler):
                     return
                 run_id = enqueue_site(self.server, store, self.settings, name, "schedule",
                                       scheduler=self.owner)
-        except (*DATABASE_ERRORS, *REDIS_ERRORS) as exc:
+        except _SLOT_ERRORS as exc:
             logger.error("%s: cannot open a run: %s", name, mask_secrets(str(exc)))
             return
         if run_id is None:

@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.distributed.frontier import frontier_of
 from crawler.distributed.politeness import WorkerStopping
 from crawler.spiders.news import NewsSpider
 
@@ -30,6 +31,8 @@ class DistributedNewsSpider(NewsSpider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> DistributedNewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if not isinstance(spider, DistributedNewsSpider):  # NewsSpider.from_crawler is typed for its own class
+            raise TypeError(f"{cls.__name__}.from_crawler made a {type(spider).__name__}")
         if spider.backfill and spider.site.max_pages:
             spider.site = dataclasses.replace(spider.site, max_pages=0)
         return spider
@@ -53,7 +56,9 @@ class DistributedNewsSpider(NewsSpider):
         if self.store_problem:
             self.record_error("store", self.store_problem)
         return
-        yield  # an async generator that yields nothing: the frontier feeds this spider
+        # Never runs (hence the ignore): it makes start() an async generator that yields
+        # nothing, since the frontier feeds this spider.
+        yield  # type: ignore[unreachable]
 
     def parse_listing(self, response: Response) -> Any:
         if self.backfill:  # every page counts as the first: pagination is followed to its end
@@ -65,6 +70,6 @@ class DistributedNewsSpider(NewsSpider):
             return  # left in the processing list: handed back as the worker stops
         super().on_error(failure)
         request = getattr(failure, "request", None)
-        frontier = getattr(self.crawler, "rasd_frontier", None)
+        frontier = frontier_of(self.crawler)
         if request is not None and frontier is not None:
             frontier.failed(request)

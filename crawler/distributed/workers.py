@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import SiteConfig
 from crawler.distributed import keys
-from crawler.distributed.connection import REDIS_ERRORS, connect
+from crawler.distributed.connection import REDIS_ERRORS, connect, text
 from crawler.distributed.frontier import HAND_BACK
 from crawler.distributed.runs import run_is_backfill
 from crawler.distributed.spider import DistributedNewsSpider
@@ -39,11 +39,11 @@ def reap(server: redis.Redis) -> int:
     """Hand back the requests of every worker whose heartbeat has expired; how many."""
     handed = 0
     for raw in server.smembers(keys.WORKERS):
-        worker = raw.decode()
+        worker = text(raw)
         if server.exists(keys.heartbeat(worker)):
             continue
         for key in server.scan_iter(match=keys.processing_pattern(worker), count=100):
-            site = key.decode().split(":")[1]
+            site = text(key).split(":")[1]
             moved = int(server.eval(HAND_BACK, 2, key, keys.requests(site)))
             handed += moved
             logger.warning("worker %s is gone: %d request(s) of %s handed back", worker, moved, site)
@@ -75,12 +75,14 @@ class Worker:
             lambda f: logger.error("worker loop failed: %s", f.getTraceback()))
         from twisted.internet import reactor  # the one CrawlerProcess installed, not the default
 
-        reactor.addSystemEventTrigger("before", "shutdown", self.leave)
+        # Twisted's interfaces declare their methods without self, which mypy binds one
+        # argument off unless the mypy-zope plugin is in use (hence the ignore).
+        reactor.addSystemEventTrigger("before", "shutdown", self.leave)  # type: ignore[arg-type]
 
     def tick(self) -> None:
         try:
             reap(self.server)
-            runs = {k.decode(): v.decode() for k, v in self.server.hgetall(keys.ACTIVE_RUNS).items()}
+            runs = {text(k): text(v) for k, v in self.server.hgetall(keys.ACTIVE_RUNS).items()}
             for site, run_id in runs.items():
                 if site not in self.crawling and run_id not in self.failed:
                     self.join(site, run_id)
@@ -107,7 +109,8 @@ class Worker:
     def beat(self, server: redis.Redis) -> None:
         """Alive for three more beats, and listed among the workers whose hands count."""
         pipe = server.pipeline(transaction=True)
-        pipe.set(keys.heartbeat(self.id), os.getpid(), px=int(self.ttl * 1000)).sadd(keys.WORKERS, self.id)
+        pipe.set(keys.heartbeat(self.id), os.getpid(), px=int(self.ttl * 1000))
+        pipe.sadd(keys.WORKERS, self.id)
         pipe.execute()
 
     def join(self, site: str, run_id: str) -> None:
