@@ -19,4 +19,5 @@ python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[test]'
 .venv/bin/ruff check .
+.venv/bin/mypy crawler pipelines
 .venv/bin/python -m pytest -q "$@"
