@@ -12,6 +12,7 @@ from crawler.arabic import spelling_pattern
 from crawler.serve.params import BadRequest, parse_search
 from crawler.serve.present import arabic_date, highlight, safe_href, search_terms, shown_url, snippet, term_pattern
 from crawler.serve.security import safe_next
+from crawler.storage.analyzer import parse_search as analyze_search
 
 
 @pytest.mark.parametrize(("term", "text", "found"), [
@@ -36,13 +37,13 @@ def test_highlight_escapes_everything_but_its_own_marks() -> None:
     assert search_terms('"غير مغلق') == ["غير", "مغلق"]
 
 
-def test_snippet_is_the_store_snippet_or_the_body_around_the_first_match() -> None:
-    pattern = term_pattern(["النفط"])
-    body = "مقدمة طويلة " * 40 + "ارتفعت أسعار النفط اليوم. " + "خاتمة " * 60
-    out = str(snippet({"body": body}, pattern))
-    assert out.startswith("… ") and out.endswith(" …") and "<mark>النفط</mark>" in out
-    assert str(snippet({"body": body, "snippet": "من المخزن: <النفط>"}, pattern)) == \
-        "من المخزن: &lt;<mark>النفط</mark>&gt;"
+def test_snippet_is_the_stretch_with_the_matches_marked_by_the_search_analyzer() -> None:
+    body = "مقدمة طويلة " * 40 + "ارتفعت أسعار <والنفط> اليوم. " + "خاتمة " * 60
+    out = str(snippet({"body": body}, analyze_search("النفط")))
+    # A clitic-prefixed spelling is marked (the analyzer's match), the rest escaped, no brackets.
+    assert out.startswith("… ") and out.endswith(" …") and "&lt;<mark>والنفط</mark>&gt;" in out
+    assert "[" not in out
+    assert str(snippet({"body": "نص قصير"}, None)) == "نص قصير"
 
 
 @pytest.mark.parametrize(("url", "href"), [

@@ -18,8 +18,13 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from crawler.arabic import spelling_pattern
+from crawler.storage import analyzer
+from crawler.storage.analyzer import Search
 
 SNIPPET_CHARS = 240
+# Marks around matches inside a snippet before escaping: control characters, which stored text
+# never holds (they are removed from pages before extraction).
+_OPEN, _CLOSE = "\x02", "\x03"
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
            "أكتوبر", "نوفمبر", "ديسمبر")
@@ -59,22 +64,16 @@ def highlight(text: str | None, pattern: re.Pattern[str] | None) -> Markup:
     return Markup("").join(out)
 
 
-def snippet(doc: dict[str, Any], pattern: re.Pattern[str] | None) -> Markup:
-    """The store's snippet when it gives one, else the body around the first match (or its
-    start), highlighted."""
-    given = doc.get("snippet")
-    if given:
-        return highlight(str(given), pattern)
+def snippet(doc: dict[str, Any], search: Search | None) -> Markup:
+    """The stretch of the body with most search terms, matches in <mark>, chosen by the same
+    analyzer that ranked the article (so «والنفط» is marked for النفط); the body's start when
+    nothing is searched. Not the store's own snippet: that one is plain text, its marks
+    brackets that a published text may hold too."""
     body = " ".join((doc.get("body") or doc.get("summary") or "").split())
-    match = pattern.search(body) if pattern else None
-    start = max(0, match.start() - SNIPPET_CHARS // 3) if match else 0
-    if start:
-        space = body.find(" ", start)
-        start = space + 1 if 0 <= space < start + 20 else start
-    piece = body[start:start + SNIPPET_CHARS]
-    prefix = "… " if start else ""
-    suffix = " …" if start + SNIPPET_CHARS < len(body) else ""
-    return Markup(prefix) + highlight(piece, pattern) + Markup(suffix)
+    if search is None or search.empty:
+        return escape(body[:SNIPPET_CHARS]) + (Markup(" …") if len(body) > SNIPPET_CHARS else Markup(""))
+    marked = analyzer.snippet(body.replace(_OPEN, "").replace(_CLOSE, ""), search, mark=(_OPEN, _CLOSE))
+    return Markup(str(escape(marked)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
 
 
 def safe_href(url: Any) -> str | None:

@@ -17,6 +17,7 @@ from crawler.serve import reads
 from crawler.serve.charts import Bar, bar_chart
 from crawler.serve.params import MAX_PAGE, Search
 from crawler.serve.present import highlight, search_terms, snippet, term_pattern
+from crawler.storage.analyzer import parse_search
 from crawler.storage.history import Change
 from crawler.storage.query import iso, public
 from crawler.storage.store import Store, utcnow
@@ -46,8 +47,9 @@ def search_view(store: Store, search: Search) -> Results:
     # Facets count every site, so a reader can widen a search limited to one site.
     facets = reads.site_counts(store, replace(search.query, sites=()))
     pattern = term_pattern(search_terms(search.query.search))
+    parsed = parse_search(search.query.search) if search.query.search else None
     return Results(search=search, items=page.items, total=page.total, facets=facets,
-                   snippets=[snippet(d, pattern) for d in page.items],
+                   snippets=[snippet(d, parsed) for d in page.items],
                    titles=[highlight(d.get("title") or d.get("url"), pattern) for d in page.items])
 
 
