@@ -58,6 +58,12 @@ class Corpus:
         idx = np.minimum(np.searchsorted(self.cum, self.np_rng.random((n, 15))), len(self.vocab) - 1)
         return [" ".join([self.vocab[i] for i in row]) + "." for row in idx.tolist()]
 
+    def skip(self, n: int) -> None:
+        """Move on as if ``n`` sentences had been drawn, without making them: how an
+        interrupted build resumes on the same corpus (one draw per word either way)."""
+        for start in range(0, n, 1_000_000):
+            self.np_rng.random((min(n - start, 1_000_000), 15))
+
 
 def document(i: int, sentences: list[str], site: str = "bench") -> dict[str, Any]:
     body = " ".join(sentences)
