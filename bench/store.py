@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -212,40 +213,72 @@ def mark(value: float, target: float) -> str:
     return f"{value} ({'met' if value < target else 'MISSED'} < {target})"
 
 
+_SIZE_BLOCK = re.compile(r"(litemongo \(before\): )?\d+ articles: ")
+
+
+def _size_key(block: str) -> str:
+    """What a block of figures is about: ``10000 articles`` or ``litemongo (before): 10000 articles``."""
+    return block[:block.index(" articles") + len(" articles")]
+
+
+def _order(key: str) -> tuple[bool, int]:
+    return key.startswith("litemongo"), int(re.findall(r"(\d+) articles", key)[0])
+
+
+def previous_blocks(results: Path = RESULTS) -> dict[str, str]:
+    """The figures of the last run, one block per size, so that a run of some sizes (the
+    1M store alone takes most of an hour) keeps the others beside its own."""
+    section = kept_section(results)
+    if "```" not in section:
+        return {}
+    body = section[section.index("```") + 4:section.rindex("```")].strip("\n")
+    return {_size_key(b): b for b in body.split("\n\n") if _SIZE_BLOCK.match(b)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.store")
     parser.add_argument("sizes", nargs="*", default=["10k", "100k"])
     parser.add_argument("--litemongo", nargs="*", default=["10k"], help="sizes for the old store (default 10k)")
+    parser.add_argument("--note", default="", help="written with the figures: how the machine was loaded")
     args = parser.parse_args(argv)
 
     def size(text: str) -> int:
         return int(text.lower().replace("k", "000").replace("m", "000000"))
 
     corpus = Corpus()
-    lines: list[str] = []
+    blocks: dict[str, str] = {}
 
-    def say(line: str) -> None:
-        print(line, flush=True)
-        lines.append(line)
+    def say(block: str) -> None:
+        print(block + "\n", flush=True)
+        blocks[_size_key(block)] = block
 
     wall, top = help_startup()
-    say(f"rasd --help: {mark(wall, TARGETS['help_s'])} s; top imports (cumulative): {'; '.join(top)}")
+    startup = f"rasd --help: {mark(wall, TARGETS['help_s'])} s; top imports (cumulative): {'; '.join(top)}"
+    print(startup + "\n", flush=True)
     for n in sorted(size(s) for s in args.sizes):
         f = measure(n, corpus)
-        say(f"\n{n} articles: open {f['open_ms']} ms · near-duplicate check {f['neardup_ms']} ms · "
-              f"save_article {f['save_per_s']}/s · {f['bytes_per_article']} bytes/article on disk")
+        rows = [f"{n} articles: open {f['open_ms']} ms · near-duplicate check {f['neardup_ms']} ms · "
+                f"save_article {f['save_per_s']}/s · {f['bytes_per_article']} bytes/article on disk"]
         for name, (ms, total) in f["queries"].items():
             target = TARGETS["search_s"] * 1000 if name.startswith("search") else TARGETS["command_s"] * 1000
-            say(f"  in-process {name:<18} {mark(ms, target)} ms ({total} matches)")
+            rows.append(f"  in-process {name:<18} {mark(ms, target)} ms ({total} matches)")
         for name in ("articles --limit 20", "search common", "search two words", "search phrase", "article URL"):
             seconds, rss = f[name]
             target = TARGETS["search_s"] if name.startswith("search") else TARGETS["command_s"]
-            say(f"  rasd {name:<22} wall {mark(seconds, target)} s · peak RSS {mark(rss, TARGETS['rss_mb'])} MB")
+            rows.append(f"  rasd {name:<22} wall {mark(seconds, target)} s · "
+                        f"peak RSS {mark(rss, TARGETS['rss_mb'])} MB")
+        say("\n".join(rows))
     for n in sorted(size(s) for s in args.litemongo or []):
         old = litemongo_process(n, corpus)
-        say(f"\nlitemongo (before): {n} articles: newest 20 in one process: wall {old['wall_s']} s, "
-              f"peak RSS {old['rss_mb']} MB")
-    write_section(lines)
+        say(f"litemongo (before): {n} articles: newest 20 in one process: wall {old['wall_s']} s, "
+            f"peak RSS {old['rss_mb']} MB")
+    kept = {k: v for k, v in previous_blocks().items() if k not in blocks}
+    lines = [startup] + [({**blocks, **kept})[k] for k in sorted({**blocks, **kept}, key=_order)]
+    if args.note:
+        lines.append(f"note: {args.note}")
+    if kept:
+        lines.append(f"kept from an earlier run (not measured this time): {', '.join(sorted(kept, key=_order))}")
+    write_section(["\n\n".join(lines)])
     return 0
 
 
