@@ -3,13 +3,15 @@
 
 For each size a synthetic corpus (bench.neardup's Zipf-distributed Arabic-letter words, 300
 words a story) is built once with bulk inserts into ``bench/out/store-<size>.sqlite`` and
-kept for the next run. Then, as whole ``rasd`` processes (what a user waits for, start-up
-included): ``articles --limit 20``, ``--search`` of one common word, of two words and of a
-phrase, ``article URL``, each with its wall time and peak RSS; in-process: opening the
-store, the near-duplicate check, ``save_article`` throughput (the whole duplicate policy);
-and bytes on disk per article. Side by side, the litemongo store Rasd used before, at the
-sizes given with ``--litemongo`` (it rebuilds its indexes in every process). Targets are
-printed as met or missed, never asserted.
+kept for the next run (an interrupted build resumes where it stopped). Then, as whole
+``rasd`` processes (what a user waits for, start-up included): ``articles --limit 20``,
+``--search`` of one common word, of two words and of a phrase, ``article URL``, each with its
+wall time and peak RSS; in-process: opening the store, the near-duplicate check,
+``save_article`` throughput (the whole duplicate policy); and bytes on disk per article. Side
+by side, the litemongo store Rasd used before, at the sizes given with ``--litemongo`` (it
+rebuilds its indexes in every process). Targets are printed as met or missed, never
+asserted. The figures of sizes not measured in a run are kept from the last one, so
+``python -m bench.store 1m --litemongo`` adds the million beside them.
 """
 
 from __future__ import annotations
