@@ -253,7 +253,10 @@ def test_scheduler_with_redis_and_two_workers(news_site: tuple, cluster_for: Cal
     for _ in range(2):
         cluster.worker(*POLITENESS_OFF)
     first = cluster.scheduler(1)
-    time.sleep(1.5)
+    log1 = cluster.tmp / "schedule1.log"
+    # The second starts once the first holds the lock (a fixed pause lost the race under load).
+    cluster.wait(lambda: log1.exists() and "is the active one" in log1.read_text(encoding="utf-8"), 60,
+                 "the first scheduler to become the active one")
     second = cluster.scheduler(2)
     log2 = cluster.tmp / "schedule2.log"
     cluster.wait(lambda: len([r for r in cluster.runs() if r["status"] == "ok"]) >= 2, 90, "two scheduled runs")

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
@@ -325,6 +325,8 @@ def test_schedule_dry_run_catches_up_once_after_a_restart(
     assert "cron '0 9 * * 1'" in lines["cron"]
 
     write_site(sites, "fresh", server.url, schedule="2s")  # now the last run is older than the interval
+    # ... once 2 s have passed since it started: commands start fast enough to get here sooner.
+    time.sleep(max(0.0, 2.5 - (datetime.now(UTC) - manual["started"].replace(tzinfo=UTC)).total_seconds()))
     plan = run_rasd("schedule", "fresh", "--dry-run", env=rasd_env, check=True).stdout
     assert "is older than its schedule" in plan
 
