@@ -20,6 +20,7 @@ from twisted.internet import task
 from crawler import stats as keys  # named so: failover.SPOOLED is the store outcome
 from crawler.items import Article
 from crawler.model import ARTICLE, RAW_PAGE, fields_with
+from crawler.resources import crawl_resources
 from crawler.storage.failover import SPOOLED, FailoverStore, RejectedDocument
 from pipelines.base import Stage
 
@@ -38,8 +39,8 @@ def to_document(item: Item) -> dict[str, Any]:
 class StorePipeline(Stage):
     def open_spider(self) -> None:
         settings = self.crawler.settings if self.crawler else None
-        self.store = FailoverStore(settings.get("RASD_DB") if settings else None,
-                                   settings.get("RASD_SPOOL") if settings else None)
+        # The crawl's failover store, on the connection the spider and the run record share.
+        self.store = crawl_resources(self.crawler).failover() if self.crawler else FailoverStore()
         self._ticks, self._wait = 0, 1
         self.store.open()
         self._last_attempt = time.monotonic()

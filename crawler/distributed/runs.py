@@ -100,7 +100,7 @@ def drained(server: redis.Redis, site: str) -> bool:
     return bool(server.eval(_DRAINED, 1, keys.requests(site), keys.processing(site, "*")))
 
 
-def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str) -> None:
+def close_run(server: redis.Redis, store: Store, site: SiteConfig, run_id: str) -> None:
     """Write the run's record from the sum of every worker's stats, then forget the run."""
     stats: dict[str, Any] = {text(k): int(v) for k, v in server.hgetall(keys.run_stats(run_id)).items()}
     for name in SAMPLE_STATS:
@@ -110,10 +110,9 @@ def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str
     status = blocked_status(run_status("finished", stats.get(CONTENT_RESPONSES, 0)), fields)
     fields.update(finish_reason="finished",
                   status="degraded" if status == "ok" and stats.get(DEGRADED) else status)
-    with Store.shared(db) as store:
-        apply_update(store, {"_id": ObjectId(run_id), "set": fields})
-        finish_run(store, ObjectId(run_id), fields["status"])
-        record_health(store, site)
+    apply_update(store, {"_id": ObjectId(run_id), "set": fields})
+    finish_run(store, ObjectId(run_id), fields["status"])
+    record_health(store, site)
     server.eval(_END_RUN, 6, keys.ACTIVE_RUNS, keys.run_info(run_id), keys.run_stats(run_id),
                 keys.seen(run_id), *(keys.run_samples(run_id, name) for name in SAMPLE_STATS), site.name, run_id)
     logger.info("run %s of %s closed: %s, %d request(s), %d new article(s)", run_id, site.name,
@@ -160,7 +159,8 @@ class DistributedRunRecorder(RunRecorder):
                 raise DontCloseSpider
             if not server.set(keys.run_closing(spider.run_id), frontier.worker, nx=True, ex=300):
                 raise DontCloseSpider  # another worker is writing the record
-            close_run(server, self.crawler.settings.get("RASD_DB"), spider.site, spider.run_id)
+            with self.resources().store() as store:
+                close_run(server, store, spider.site, spider.run_id)
         except REDIS_ERRORS:
             raise DontCloseSpider from None
         except DATABASE_ERRORS as exc:
