@@ -39,7 +39,6 @@ class CrawlResources:
         self.db = resolve_db(db)
         self.spool_dir = spool_dir(self.db, spool)
         self.connection = SharedStore(self.db)
-        self._spool = spool
         self._failover: FailoverStore | None = None
         self._kept: Store | None = None  # the crawl's own hold: the connection lives until close
 
@@ -80,7 +79,7 @@ class CrawlResources:
         """The failover store of the crawl's articles (made on first use; the store stage
         opens it, flushes and closes it)."""
         if self._failover is None:
-            self._failover = FailoverStore(self.db, self._spool, connection=self.connection)
+            self._failover = FailoverStore(self.db, str(self.spool_dir), connection=self.connection)
         return self._failover
 
     def close(self) -> None:
