@@ -117,9 +117,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="scenarios to run")
     args = parser.parse_args(argv)
 
-    from crawler.fetch.browser import find_browser
+    from crawler.fetch.browser import BrowserSearch, find_browser
+    from crawler.rasdconfig import resolve_config
 
-    browser = find_browser()
+    browser = find_browser(BrowserSearch.from_config(resolve_config()))
     print(f"browser: {browser.path} ({browser.origin}); {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f}; {args.pages} articles + {-(-args.pages // PER_PAGE)} listings")
     names = args.only or list(SCENARIOS)
