@@ -53,8 +53,9 @@ FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "ERROR"
 
 def _crawl_child(sites_dir: str, db: str, name: str, out: Any) -> None:
     from crawler.cli.runner import crawl, project_settings
+    from crawler.rasdconfig import resolve_config
 
-    settings = project_settings(RASD_DB=db, RASD_SITE_DIRS=[sites_dir], **FAST)
+    settings = project_settings(resolve_config(db=db), RASD_SITE_DIRS=[sites_dir], **FAST)
     [summary] = crawl([name], settings)
     out.put({k: v for k, v in summary.stats.items() if isinstance(v, int | float | str)})
 

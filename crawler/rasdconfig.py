@@ -10,8 +10,8 @@ everything below the entry points takes explicit values (tests/test_rasdconfig.p
 
 Scrapy components get the values through settings (``scrapy_settings``); the scheduler's
 crawl children through their environment (``child_environment``), so they resolve exactly
-what their parent did. ``scrapy crawl`` has no rasd entry point of its own: the
-:class:`ScrapyEntry` add-on resolves the configuration for it.
+what their parent did. ``scrapy crawl`` has no rasd entry point: its settings module
+(crawler/scrapy_entry.py) resolves the configuration for it.
 """
 
 from __future__ import annotations
@@ -33,9 +33,6 @@ TOKEN_ENV = "RASD_SERVE_TOKEN"
 CHROMIUM_ENV = "RASD_CHROMIUM"
 PLAYWRIGHT_ENV = "PLAYWRIGHT_BROWSERS_PATH"  # Playwright's own, followed as Playwright does
 
-# The Scrapy settings filled from the configuration (crawler/settings.py documents them).
-CONFIGURED = "RASD_CONFIGURED"  # true once an entry point filled the ones below
-
 
 @dataclass(frozen=True)
 class RasdConfig:
@@ -56,7 +53,6 @@ class RasdConfig:
     def scrapy_settings(self) -> dict[str, Any]:
         """What Scrapy components of a crawl read (RASD_DB, RASD_SPOOL, RASD_SITE_DIRS…)."""
         return {
-            CONFIGURED: True,
             "RASD_DB": self.db,
             "RASD_SPOOL": str(self.spool),
             "RASD_SITE_DIRS": [str(d) for d in self.site_dirs],
@@ -124,18 +120,3 @@ def _playwright_browsers(env: Mapping[str, str]) -> Path:
     if sys.platform == "win32":
         return Path(env.get("LOCALAPPDATA") or Path.home()) / "ms-playwright"
     return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ms-playwright"
-
-
-class ScrapyEntry:
-    """Scrapy add-on (crawler/settings.py ADDONS): ``scrapy crawl`` and scripts that build
-    their own settings start a crawl without a rasd entry point, so this is theirs. When no
-    entry point filled the configuration's settings, it resolves one — a setting given a
-    value (``-s RASD_DB=…``; their defaults are empty) counts as its flag — and fills the rest."""
-
-    def update_settings(self, settings: Any) -> None:
-        if settings.getbool(CONFIGURED):
-            return
-        config = resolve_config(db=settings.get("RASD_DB"), spool=settings.get("RASD_SPOOL"))
-        for name, value in config.scrapy_settings().items():
-            if not settings.get(name):
-                settings.set(name, value, priority="project")

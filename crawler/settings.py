@@ -51,11 +51,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 REQUEST_FINGERPRINTER_CLASS = "crawler.fetch.identity.CanonicalFingerprinter"
 
-# Rasd's configuration (crawler.rasdconfig): every rasd command fills these from the
-# configuration it resolved once (flags, environment, defaults); for `scrapy crawl` and
-# scripts that build their own settings, the ScrapyEntry add-on resolves it.
-ADDONS = {"crawler.rasdconfig.ScrapyEntry": 0}
-RASD_CONFIGURED = False   # true once an entry point filled the settings below
+# Rasd's configuration (crawler.rasdconfig): filled from the configuration the entry point
+# resolved once (flags, environment, defaults) — by project_settings for rasd commands, by
+# crawler/scrapy_entry.py for `scrapy crawl`.
 RASD_DB = None            # MongoDB URI or embedded-store path
 RASD_SITE_DIRS: list[str] = []  # site config folders, in order (built-in first)
 RASD_ALERT_WEBHOOK = None  # where a site's change to failing/blocked (and back) is POSTed

@@ -419,8 +419,8 @@ def test_enable_rendering_keeps_user_settings(tmp_path: Path, chromium: str) -> 
 
     path = write_site(tmp_path, "jsnews", "https://js.example", render=True, wait_for=WAIT_FOR, render_timeout=7)
     site = load_site_file(path)
-    settings = project_settings(PLAYWRIGHT_LAUNCH_OPTIONS={"args": ["--lang=ar"]}, PLAYWRIGHT_MAX_CONTEXTS=2,
-                                RASD_RENDER_CONCURRENCY="3")
+    settings = project_settings(resolve_config(), PLAYWRIGHT_LAUNCH_OPTIONS={"args": ["--lang=ar"]},
+                                PLAYWRIGHT_MAX_CONTEXTS=2, RASD_RENDER_CONCURRENCY="3")
     crawler = Crawler(NewsSpider, settings)
     assert enable_rendering(crawler, site) is None
     got = crawler.settings

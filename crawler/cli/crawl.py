@@ -72,8 +72,7 @@ def run(args: argparse.Namespace, config: RasdConfig) -> int:
                              f"{spool_exc.strerror or spool_exc}") from spool_exc
         print(f"rasd: warning: {exc}\nrasd: crawling anyway; articles wait in the spool at {spool} "
               "until the database is back", file=sys.stderr)
-    settings = project_settings(user=args.set or [], **{
-        **config.scrapy_settings(),
+    settings = project_settings(config, user=args.set or [], **{
         "RASD_SITE_NAMES": names,
         "RASD_PROGRESS": True,
         "RASD_TRIGGER": args.trigger,

@@ -409,7 +409,7 @@ def run_cli(args: argparse.Namespace, config: RasdConfig, sites: dict[str, SiteC
     # Many sites at once: the table says what went wrong, Scrapy's tracebacks would bury it.
     quiet = "ERROR" if single else "CRITICAL"
     settings = project_settings(
-        **config.scrapy_settings(),
+        config,
         LOG_LEVEL="INFO" if args.verbose else quiet, user=args.set or [],
     )
     if single:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def _settings(args: argparse.Namespace, config: RasdConfig, **overrides: Any) -> Any:
     from crawler.cli.runner import project_settings
 
-    return project_settings(user=args.set or [], **{**config.scrapy_settings(), **overrides})
+    return project_settings(config, user=args.set or [], **overrides)
 
 
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
