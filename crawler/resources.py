@@ -16,6 +16,7 @@ written (see :meth:`CrawlResources.from_crawler`).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Self
 
 from scrapy import signals
@@ -25,7 +26,7 @@ from crawler.config import SiteConfig, load_sites
 from crawler.storage.failover import FailoverStore
 from crawler.storage.shared import SharedStore
 from crawler.storage.spool import spool_dir
-from crawler.storage.store import Store, resolve_db
+from crawler.storage.store import Store, require_db
 
 
 class CrawlResources:
@@ -36,11 +37,23 @@ class CrawlResources:
 
     def __init__(self, sites: dict[str, SiteConfig], db: str | None, spool: str | None) -> None:
         self.sites = sites
-        self.db = resolve_db(db)
-        self.spool_dir = spool_dir(self.db, spool)
-        self.connection = SharedStore(self.db)
+        self.db = db  # None in a crawl that stores nothing (a check): asking for the store fails
+        self._spool = spool
+        self._connection: SharedStore | None = None
         self._failover: FailoverStore | None = None
         self._kept: Store | None = None  # the crawl's own hold: the connection lives until close
+
+    @property
+    def connection(self) -> SharedStore:
+        """The crawl's one connection to the database (opened by its first holder)."""
+        if self._connection is None:
+            self._connection = SharedStore(require_db(self.db))
+        return self._connection
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where the crawl's articles and run record wait while the database is down."""
+        return spool_dir(require_db(self.db), self._spool)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -20,6 +20,7 @@ import pipelines.base
 from crawler.cli.runner import project_settings
 from crawler.cli.sitecheck import CheckSpider
 from crawler.items import Article
+from crawler.rasdconfig import resolve_config
 from crawler.resources import CrawlResources
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso, public
@@ -46,7 +47,7 @@ class RefererSite(NewsSite):
 
 
 def spider_for(sites: Path, db: Path | None = None, site: str = "local") -> NewsSpider:
-    settings = project_settings(RASD_SITE_DIRS=[str(sites)], RASD_DB=str(db) if db else None,
+    settings = project_settings(resolve_config(db=str(db or sites.parent / "rasd.db"), sites=[sites]),
                                 RASD_INCREMENTAL=False)
     crawler = Crawler(NewsSpider, settings)
     crawler.stats = MemoryStatsCollector(crawler)

@@ -31,7 +31,7 @@ from crawler.storage.store import (
     embedded_write_check,
     is_mongo_uri,
     is_outage,
-    resolve_db,
+    require_db,
     utcnow,
 )
 
@@ -65,9 +65,9 @@ class FailoverStore:
     """``connection``: the connection to share (a crawl's, crawler.resources); by default
     one of its own."""
 
-    def __init__(self, uri: str | None = None, spool: str | None = None,
+    def __init__(self, uri: str | None, spool: str | None = None,
                  connection: SharedStore | None = None) -> None:
-        self.uri = resolve_db(uri)
+        self.uri = require_db(uri)
         self.connection = connection or SharedStore(self.uri)
         self.spool = Spool(spool_dir(self.uri, spool))
         self.store: Store | None = None

@@ -10,7 +10,7 @@ crawls in one process each have their own.
 from __future__ import annotations
 
 from crawler.secrets import mask_secrets
-from crawler.storage.store import Store, StoreUnavailable, embedded_write_check, open_store, resolve_db
+from crawler.storage.store import Store, StoreUnavailable, embedded_write_check, open_store, require_db
 
 
 class SharedStore:
@@ -19,8 +19,8 @@ class SharedStore:
     the next :meth:`acquire` opens a fresh connection, while holders of the failed one
     keep it until they release it."""
 
-    def __init__(self, uri: str | None = None) -> None:
-        self.uri = resolve_db(uri)
+    def __init__(self, uri: str) -> None:
+        self.uri = require_db(uri)
         self.current: Store | None = None
 
     def acquire(self) -> Store:
