@@ -141,8 +141,9 @@ def create_app(config: ServeConfig) -> Starlette:
             item = public(doc)
             item.update({k: doc[k] for k in ("score", "snippet") if k in doc})
             items.append(item)
-        return JSONResponse({"total": results.total, "page": s.page, "size": s.size, "pages": results.pages,
-                             "facets": results.facets, "items": items})
+        return JSONResponse({"total": results.total, "total_exact": results.exact, "page": s.page, "size": s.size,
+                             "pages": results.pages, "facets": results.facets, "facets_exact": results.facets_exact,
+                             "ranked_among": results.ranked_among, "items": items})
 
     async def api_article(request: Request) -> Response:
         ref = (request.query_params.get("ref") or request.path_params.get("ref") or "").strip()

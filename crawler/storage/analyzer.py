@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from crawler.arabic import normalise
+from crawler.arabic import IN_WORD_MARKS, normalise
 
 _TOKEN = re.compile(r"\w+")
 # Longest first; applied once, each only when at least MIN_STEM letters remain. After
@@ -105,10 +105,8 @@ of a highlighted title or snippet, rendered by each reader in its own way (the C
 brackets, ``rasd serve`` as escaped HTML with <mark>), so that no rendering has to guess
 which brackets or characters were marks and which were published."""
 
-# A published word with its tashkeel and tatweel inside it (``\w`` alone would split مُحَمَّد
-# at each mark): one word of the text as the analyzer sees it after normalising.
 _SPACES = re.compile(r"\s+")
-_WORD = re.compile("(?:\\w|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640])+")
+_WORD = re.compile(rf"(?:\w|{IN_WORD_MARKS})+")  # a published word with its tashkeel and tatweel
 
 
 def _words(text: str, search: Search) -> tuple[list[re.Match[str]], set[int]]:
