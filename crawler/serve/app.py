@@ -114,7 +114,8 @@ def create_app(config: ServeConfig) -> Starlette:
 
     async def feed(request: Request) -> Response:
         s = parse_search(request.query_params, default_size=FEED_SIZE)
-        results = await access.run(views.search_view, Search(replace(s.query, offset=0), 1, s.size))
+        # A feed is a search's newest matches, whatever the page's order.
+        results = await access.run(views.search_view, Search(replace(s.query, offset=0, sort="date"), 1, s.size))
         summaries = [m.striptags() for m in results.snippets]  # a feed summary is plain text
         base = str(request.base_url)
         query = urlencode(s.params(page="", size=""), doseq=True)

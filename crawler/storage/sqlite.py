@@ -164,6 +164,16 @@ def _oid(value: Any) -> str:
     return str(value)
 
 
+def _by_date(row: Any) -> tuple[bool, int, int]:
+    """Rows (n, score, site, published): newest published first, undated last."""
+    return row[3] is None, -(row[3] or 0), -row[0]
+
+
+def _by_score(row: Any) -> tuple[float, bool, int, int]:
+    """Best bm25 first (FTS5 scores are negative), equal scores newest first."""
+    return (row[1], *_by_date(row))
+
+
 def _site_counts(rows: list[Any]) -> dict[str, int]:
     """Matches per site (column 2 of each row), most first."""
     return dict(Counter(r[2] for r in rows).most_common())
@@ -546,9 +556,9 @@ class SqliteStore(Store):
         if q.facets and q.sites:
             rows = [r for r in rows if r[2] in q.sites]
         if q.sort == "relevance":
-            rows.sort(key=lambda r: (r[1], -r[0]))
+            rows.sort(key=_by_score)
         else:
-            rows.sort(key=lambda r: (r[3] is None, -(r[3] or 0), -r[0]))
+            rows.sort(key=_by_date)
         chosen = rows[q.offset:q.offset + q.limit] if q.limit else rows[q.offset:]
         return ArticlePage(self._page_docs([(r[0], r[1]) for r in chosen]), len(rows), facets)
 
@@ -579,7 +589,7 @@ class SqliteStore(Store):
         if q.sort == "relevance":
             if end is None or end > len(kept):
                 return None
-            kept.sort(key=lambda r: (r[1], -r[0]))
+            kept.sort(key=_by_score)
             chosen = [(r[0], r[1]) for r in kept[q.offset:end]]
             ranked: int | None = min(matches, RANKED_NEWEST)
         else:
