@@ -169,9 +169,9 @@ def _by_date(row: Any) -> tuple[bool, int, int]:
     return row[3] is None, -(row[3] or 0), -row[0]
 
 
-def _by_score(row: Any) -> tuple[float, bool, int, int]:
-    """Best bm25 first (FTS5 scores are negative), equal scores newest first."""
-    return (row[1], *_by_date(row))
+def _by_score(row: Any) -> tuple[float, int, int]:
+    """Best bm25 first (FTS5 scores are negative), equal scores newest published first."""
+    return row[1], -(row[3] or 0), -row[0]
 
 
 def _site_counts(rows: list[Any]) -> dict[str, int]:
