@@ -568,8 +568,10 @@ class SqliteStore(Store):
         bm25 is the same as in a full ranking: the term statistics are the whole index's);
         the date order walks articles newest first and keeps those that match. The total is
         the index's own count when nothing else filters it, else (like facets) estimated
-        from the newest matches. None when the page lies beyond the newest matches (deep
-        relevance paging): then the full ranking answers, slowly but exactly."""
+        from the newest matches; by date, only the page's articles among the newest matches
+        carry a ``score``. None when the page lies beyond the newest matches (deep relevance
+        paging): then the full ranking answers, slowly but exactly. Worst case: by date with a
+        filter that (nearly) no matching article passes, the walk reads every article."""
         where, params = self._where(q, sites=False)
         site_filter = set(q.sites)
         matches = self._rows("SELECT count(*) FROM search WHERE search MATCH ?", [expr])[0][0]
@@ -579,8 +581,9 @@ class SqliteStore(Store):
                             + "".join(f" AND {w}" for w in where), [expr, RANKED_NEWEST, *params])
         scale = matches / min(matches, RANKED_NEWEST)
         kept = [r for r in sample if not site_filter or r[2] in site_filter]
-        exact = not where and not site_filter
-        total = matches if exact else round(len(kept) * scale)
+        unfiltered = not where and not site_filter
+        total = matches if unfiltered else round(len(kept) * scale)
+        exact = unfiltered or matches <= RANKED_NEWEST  # else estimated
         facets = None
         if q.facets:
             facets = _site_counts(sample)
