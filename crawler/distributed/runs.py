@@ -100,7 +100,7 @@ def drained(server: redis.Redis, site: str) -> bool:
     return bool(server.eval(_DRAINED, 1, keys.requests(site), keys.processing(site, "*")))
 
 
-def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str) -> None:
+def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str, webhook: str | None) -> None:
     """Write the run's record from the sum of every worker's stats, then forget the run."""
     stats: dict[str, Any] = {text(k): int(v) for k, v in server.hgetall(keys.run_stats(run_id)).items()}
     for name in SAMPLE_STATS:
@@ -113,7 +113,7 @@ def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str
     with Store.shared(db) as store:
         apply_update(store, {"_id": ObjectId(run_id), "set": fields})
         finish_run(store, ObjectId(run_id), fields["status"])
-        record_health(store, site)
+        record_health(store, site, webhook)
     server.eval(_END_RUN, 6, keys.ACTIVE_RUNS, keys.run_info(run_id), keys.run_stats(run_id),
                 keys.seen(run_id), *(keys.run_samples(run_id, name) for name in SAMPLE_STATS), site.name, run_id)
     logger.info("run %s of %s closed: %s, %d request(s), %d new article(s)", run_id, site.name,
@@ -160,7 +160,8 @@ class DistributedRunRecorder(RunRecorder):
                 raise DontCloseSpider
             if not server.set(keys.run_closing(spider.run_id), frontier.worker, nx=True, ex=300):
                 raise DontCloseSpider  # another worker is writing the record
-            close_run(server, self.crawler.settings.get("RASD_DB"), spider.site, spider.run_id)
+            settings = self.crawler.settings
+            close_run(server, settings.get("RASD_DB"), spider.site, spider.run_id, settings.get("RASD_ALERT_WEBHOOK"))
         except REDIS_ERRORS:
             raise DontCloseSpider from None
         except DATABASE_ERRORS as exc:
