@@ -412,8 +412,10 @@ class Store(ABC):
 
     @abstractmethod
     def find_articles(self, q: ArticleQuery) -> ArticlePage:
-        """One page of articles: by relevance (with ``score`` and ``snippet``) when searched,
-        else newest first."""
+        """One page of articles: by relevance (with ``score``, ``snippet`` and ``highlights``,
+        see :func:`crawler.storage.analyzer.highlights`) when searched, else newest first;
+        with ``q.facets``, the matches per site too (ignoring ``q.sites``), from the same
+        match where the backend can (see :class:`crawler.storage.query.ArticlePage`)."""
 
     @abstractmethod
     def count_articles(self, q: ArticleQuery) -> int: ...
