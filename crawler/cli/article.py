@@ -14,6 +14,15 @@ if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
 
 
+HELP = "one article with its read-also links"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ref", metavar="URL_OR_ID")
+    p.add_argument("--versions", action="store_true", help="its edit history, with a diff of each edit")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.config import ConfigError
     from crawler.config import load_sites as load_sites_from

@@ -8,10 +8,25 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from crawler.cli.common import EXIT_OK, open_store, table
+from crawler.cli.common import EXIT_OK, add_filters, open_store, table
 
 if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
+
+
+HELP = "list stored articles"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_filters(p)
+    p.add_argument("--search", metavar="QUERY",
+                   help='words in title, body or tags, all required; "a phrase"; -word excludes '
+                        "(Arabic spelling, clitics and endings insensitive); ranked by relevance")
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance",
+                   help="order of --search results (default relevance; without --search: date)")
+    p.add_argument("--limit", type=int, default=50, help="0 = no limit (default 50)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--count", action="store_true", help="print only how many articles match")
 
 
 def run(args: argparse.Namespace, config: RasdConfig) -> int:

@@ -1,5 +1,6 @@
-"""What several commands share: exit codes, the CLI's error, loading sites and the store,
-and plain-text tables. Kept light: every command imports it, ``rasd --help`` included."""
+"""What several commands share: exit codes, the CLI's error, the options several commands
+declare, loading sites and the store, and plain-text tables. Kept light: every command
+imports it, ``rasd --help`` included."""
 
 from __future__ import annotations
 
@@ -85,6 +86,37 @@ def setting(text: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
     return name.strip(), value
+
+
+def global_options(default: object) -> argparse.ArgumentParser:
+    """--db, --spool and --sites, as a parent parser. They are accepted before and after the
+    command; after it they must not reset what was given before it, so a command's copy
+    takes ``argparse.SUPPRESS`` as its default."""
+    opts = argparse.ArgumentParser(add_help=False)
+    opts.add_argument("--db", default=default, help="MongoDB URI or embedded-store path (env RASD_DB)")
+    opts.add_argument("--spool", default=default, metavar="DIR",
+                      help="where articles wait while the database is down (env RASD_SPOOL; "
+                           "default: beside the embedded store, or the user data folder)")
+    opts.add_argument("--sites", action="append", metavar="DIR", default=default,
+                      help="extra folder of site configs (env RASD_SITES); repeatable")
+    return opts
+
+
+def command_options() -> argparse.ArgumentParser:
+    """The global options as a command (or a command's action) accepts them after its name."""
+    return global_options(argparse.SUPPRESS)
+
+
+def add_scrapy_settings(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """-s/--set NAME=VALUE, for the commands that run Scrapy."""
+    parser.add_argument("-s", "--set", action="append", type=setting, metavar="NAME=VALUE", help=help_text)
+
+
+def add_filters(parser: argparse.ArgumentParser) -> None:
+    """--site, --since and --until: which stored articles (``rasd articles``, ``rasd export``)."""
+    parser.add_argument("--site")
+    parser.add_argument("--since", type=when, help="ISO date/time or look-back such as 24h, 7d")
+    parser.add_argument("--until", type=when)
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:

@@ -13,6 +13,7 @@ from crawler.cli.common import (
     EXIT_USAGE,
     CliError,
     active_sites,
+    add_scrapy_settings,
     check_known,
     json_line,
     open_store,
@@ -24,6 +25,23 @@ from crawler.urls import display_url
 
 if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
+
+
+HELP = "crawl sites now"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("--all", action="store_true", help="every active site (see `rasd sites`)")
+    p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log")
+    add_scrapy_settings(p, "override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
+    p.add_argument("--trigger", choices=("manual", "schedule"), default="manual", help=argparse.SUPPRESS)
+    p.add_argument("--run-id", default=None, help=argparse.SUPPRESS)  # set by `rasd schedule`
+    p.add_argument("--scheduler-pid", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--stats-file", metavar="FILE", help="write each site's crawl stats as JSON Lines")
+    p.add_argument("--redis", metavar="URL", help="queue the crawl for `rasd worker`s sharing this Redis")
+    p.add_argument("--backfill", action="store_true",
+                   help="with --redis: the whole archive (every sitemap, listings to the end)")
 
 
 def run(args: argparse.Namespace, config: RasdConfig) -> int:

@@ -38,6 +38,18 @@ def default_dir() -> Path:
     return user_data_path("rasd", appauthor=False) / "demo"
 
 
+HELP = "serve an Arabic demo news site on 127.0.0.1 to try Rasd offline"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 = any free port)")
+    p.add_argument("--dir", metavar="DIR",
+                   help="where its site config and store go (default: the user data folder's demo/)")
+    p.add_argument("--articles", type=int, default=30, help="articles at start (default 30)")
+    p.add_argument("--publish-every", type=int, default=120, metavar="SECONDS",
+                   help="publish a new article this often, also the demo site's schedule (default 120)")
+
+
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.demo.server import SiteServer
     from crawler.demo.site import NewsSite

@@ -6,10 +6,17 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from crawler.cli.common import EXIT_OK, json_line, open_store
+from crawler.cli.common import EXIT_OK, add_filters, json_line, open_store
 
 if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
+
+
+HELP = "JSON Lines of stored articles on stdout"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_filters(p)
 
 
 def run(args: argparse.Namespace, config: RasdConfig) -> int:

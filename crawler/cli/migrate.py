@@ -8,8 +8,6 @@ import sys
 from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_OK
-from crawler.storage.migrate import copy_store, foreign_data, open_source
-from crawler.storage.store import StoreError, mask_secrets, open_store
 
 if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
@@ -17,7 +15,23 @@ if TYPE_CHECKING:
 EXIT_REFUSED = 1
 
 
+HELP = "copy articles, versions, runs and site health from one store into another"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = ("Copies everything missing at the destination; run it again after an "
+                     "interruption to resume (nothing is copied twice). The source is never changed.")
+    p.add_argument("--from", dest="source", required=True, metavar="URI_OR_PATH",
+                   help="old litemongo store folder, embedded store file or MongoDB URI")
+    p.add_argument("--to", dest="dest", default=None, metavar="URI_OR_PATH",
+                   help="embedded store file or MongoDB URI (default: --db / RASD_DB / the default store)")
+    p.add_argument("--merge", action="store_true", help="add to a destination that already holds other articles")
+
+
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
+    from crawler.storage.migrate import copy_store, foreign_data, open_source
+    from crawler.storage.store import StoreError, mask_secrets, open_store
+
     dest_uri = args.dest or config.db
     if args.source == dest_uri:
         raise StoreError("--from and --to name the same store")

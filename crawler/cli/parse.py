@@ -8,10 +8,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, CliError, load_sites
-from crawler.config import SiteConfig
 
 if TYPE_CHECKING:
+    from crawler.config import SiteConfig
     from crawler.rasdconfig import RasdConfig
+
+
+HELP = "parse a saved page offline, store nothing"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file")
+    p.add_argument("--url", required=True, help="the URL the page was saved from")
+    p.add_argument("--site", help="site config to use (default: the one owning --url)")
 
 
 def run(args: argparse.Namespace, config: RasdConfig) -> int:

@@ -12,6 +12,15 @@ if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
 
 
+HELP = "recorded crawl runs, newest first"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--site")
+    p.add_argument("--limit", type=int, default=20, help="0 = no limit (default 20)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.ops.runs import RUN_COLUMNS, find_runs, public_run, run_row
 

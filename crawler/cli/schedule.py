@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, chosen_sites
+from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, add_scrapy_settings, chosen_sites
 
 if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
+
+
+HELP = "crawl every site on its schedule until stopped (SIGTERM/Ctrl-C)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: the active ones)")
+    p.add_argument("--max-parallel", type=int, default=None,
+                   help="crawls running at once (default: number of CPU cores)")
+    p.add_argument("--grace", type=float, default=30.0,
+                   help="seconds running crawls get to finish on SIGTERM (default 30)")
+    p.add_argument("--log-file", type=Path, default=None,
+                   help="rotating log file (env RASD_LOG_FILE; default in the user log folder)")
+    p.add_argument("--dry-run", action="store_true", help="print what would run and when, then exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug log, Scrapy's INFO log")
+    add_scrapy_settings(p, "Scrapy setting for every crawl, e.g. -s DOWNLOAD_DELAY=0; repeatable")
+    p.add_argument("--redis", metavar="URL",
+                   help="open each slot's run in Redis for `rasd worker`s instead of crawling here")
 
 
 def run(args: argparse.Namespace, config: RasdConfig) -> int:

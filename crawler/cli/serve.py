@@ -7,17 +7,29 @@ import sys
 from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_OK, EXIT_USAGE, CliError, load_sites
-from crawler.rasdconfig import TOKEN_ENV
-from crawler.serve.binding import is_loopback
 
 if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
 
 
+HELP = "browse, search and watch the stored articles in a web browser (read-only)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; any other needs --token)")
+    p.add_argument("--port", type=int, default=8080, help="default 8080")
+    p.add_argument("--token", default=None, help="access token for every page and API call (env "
+                   "RASD_SERVE_TOKEN); required when listening beyond this machine")
+    p.add_argument("--access-log", action="store_true", help="log every request")
+
+
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
     import uvicorn
 
+    from crawler.rasdconfig import TOKEN_ENV
     from crawler.serve.app import ServeConfig, create_app
+    from crawler.serve.binding import is_loopback
     from crawler.storage.store import mask_secrets
 
     token = config.serve_token

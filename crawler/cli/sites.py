@@ -9,8 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.cli.common import EXIT_OK, active_sites, check_known, table
-from crawler.config import BUILTINS_FILE
+from crawler.cli.common import EXIT_OK, active_sites, add_scrapy_settings, check_known, table
 
 if TYPE_CHECKING:
     from crawler.config import SiteConfig
@@ -18,7 +17,27 @@ if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
 
 
+HELP = "list configured sites with their health; details or a live check of one"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("names", nargs="*", metavar="NAME", help="show these sites' entry points and layouts")
+    p.add_argument("--check", action="store_true",
+                   help="fetch one entry point and one article of each NAME (default: the active sites) "
+                        "and say whether each site can be read here: ok, blocked or failing")
+    p.add_argument("--all", action="store_true",
+                   help="every configured site, active or not (see README: Active sites); with --check, "
+                        "checked in parallel")
+    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="with --check: give up on a site after this long (default 60)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log (with --check)")
+    add_scrapy_settings(p, "override a Scrapy setting for --check; repeatable")
+
+
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
+    from crawler.config import BUILTINS_FILE
+
     sites, active = active_sites(config)
     if args.check:  # a live check loads Scrapy: only then
         from crawler.cli.sitecheck import run_cli

@@ -12,6 +12,14 @@ if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
 
 
+HELP = "articles and run records waiting for the database (spooled during an outage)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replay", action="store_true", help="store them now")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.storage.failover import FailoverStore
     from crawler.storage.query import iso

@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
 
 
+HELP = "site health; exit code 0 only when every site is healthy"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these sites (default: the active ones)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.ops.health import HEALTHY, all_health
 

@@ -7,10 +7,25 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from crawler.cli.common import EXIT_OK, EXIT_USAGE, CliError, open_store
+from crawler.cli.common import EXIT_OK, EXIT_USAGE, CliError, command_options, open_store
 
 if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
+
+
+HELP = "saved searches: new matches after each crawl are POSTed to a webhook"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("add", parents=[command_options()], help="save a search (replaces one of the same name)")
+    a.add_argument("name")
+    a.add_argument("query", help="search text, as in `rasd articles --search`")
+    a.add_argument("--webhook", metavar="URL", help="where new matches are POSTed as JSON")
+    a.add_argument("--site", action="append", default=[], help="only these sites; repeatable")
+    actions.add_parser("list", parents=[command_options()], help="saved searches").add_argument(
+        "--format", choices=("table", "json"), default="table")
+    actions.add_parser("remove", parents=[command_options()], help="delete a saved search").add_argument("name")
 
 
 def _shown(watch: dict[str, Any]) -> dict[str, Any]:

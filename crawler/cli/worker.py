@@ -7,10 +7,20 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from crawler.cli.common import EXIT_DEGRADED, EXIT_OK, EXIT_USAGE, CliError, load_sites
+from crawler.cli.common import EXIT_DEGRADED, EXIT_OK, EXIT_USAGE, CliError, add_scrapy_settings, load_sites
 
 if TYPE_CHECKING:
     from crawler.rasdconfig import RasdConfig
+
+
+HELP = "crawl whatever runs are open in Redis, until stopped (several machines)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--redis", metavar="URL", help="Redis URL, redis://host:6379/0")
+    p.add_argument("--id", help="worker id (default: host:pid:random)")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug log")
+    add_scrapy_settings(p, "override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
 
 
 def _settings(args: argparse.Namespace, config: RasdConfig, **overrides: Any) -> Any:
