@@ -24,6 +24,8 @@ from crawler.stats import DEGRADED, ERROR_SAMPLES, GIVEN_UP, LOST, REPLAYED, SPO
 from crawler.urls import display_url
 
 if TYPE_CHECKING:
+    from crawler.cli.runner import CrawlSummary
+    from crawler.config import SiteConfig
     from crawler.rasdconfig import RasdConfig
 
 
@@ -45,12 +47,31 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: RasdConfig) -> int:
-    from crawler.cli.runner import SUMMARY_COLUMNS, crawl, project_settings
+    """Choose the sites, check the store, crawl them in this process and report (or, with
+    --redis, queue the crawl for the workers)."""
+    sites, names = _chosen_sites(args, config)
+    if args.redis and not args.run_id:
+        from crawler.cli.worker import enqueue
+
+        return enqueue(args, config, names)
+    if args.backfill:
+        raise CliError("--backfill needs --redis (the workers share the archive)", EXIT_USAGE)
+    if args.run_id and len(names) != 1:
+        raise CliError("--run-id needs exactly one site", EXIT_USAGE)
+    if args.scheduler_pid:
+        from crawler.ops.scheduler import follow_scheduler_death
+
+        follow_scheduler_death(args.scheduler_pid)
+    _check_store(config)
+    summaries = _crawl(args, config, names)
+    return _report(args, config, sites, names, summaries)
+
+
+def _chosen_sites(args: argparse.Namespace, config: RasdConfig) -> tuple[dict[str, SiteConfig], list[str]]:
+    """The configured sites and the names to crawl; a broken file of a site not asked for is
+    left out with a warning rather than stopping the crawl."""
     from crawler.config import ConfigError
     from crawler.config import load_sites as load_sites_from
-    from crawler.storage.query import iso
-    from crawler.storage.spool import Spool
-    from crawler.storage.store import StoreError, StoreUnavailable, embedded_write_check, mask_secrets
 
     if args.all:
         sites, names = active_sites(config)
@@ -64,20 +85,17 @@ def run(args: argparse.Namespace, config: RasdConfig) -> int:
     if not names:
         raise CliError("name at least one site, or --all (see `rasd sites`)", EXIT_USAGE)
     check_known(names, sites)
-    if args.redis and not args.run_id:
-        from crawler.cli.worker import enqueue
+    return sites, names
 
-        return enqueue(args, config, names)
-    if args.backfill:
-        raise CliError("--backfill needs --redis (the workers share the archive)", EXIT_USAGE)
-    if args.run_id and len(names) != 1:
-        raise CliError("--run-id needs exactly one site", EXIT_USAGE)
-    if args.scheduler_pid:
-        from crawler.ops.scheduler import follow_scheduler_death
 
-        follow_scheduler_death(args.scheduler_pid)
+def _check_store(config: RasdConfig) -> None:
+    """Fail fast on a misconfigured database; an unreachable one is crawled for anyway, into
+    the spool, when the spool can be written."""
+    from crawler.storage.spool import Spool
+    from crawler.storage.store import StoreError, StoreUnavailable, embedded_write_check
+
     spool = config.spool
-    try:  # fail fast on a misconfigured database; an unreachable one is spooled for
+    try:
         problem = embedded_write_check(config.db)
         if problem:
             raise StoreUnavailable(f"cannot write the database: {problem}")
@@ -90,6 +108,12 @@ def run(args: argparse.Namespace, config: RasdConfig) -> int:
                              f"{spool_exc.strerror or spool_exc}") from spool_exc
         print(f"rasd: warning: {exc}\nrasd: crawling anyway; articles wait in the spool at {spool} "
               "until the database is back", file=sys.stderr)
+
+
+def _crawl(args: argparse.Namespace, config: RasdConfig, names: list[str]) -> list[CrawlSummary]:
+    from crawler.cli.runner import crawl, project_settings
+    from crawler.storage.store import mask_secrets
+
     settings = project_settings(config, user=args.set or [], **{
         "RASD_SITE_NAMES": names,
         "RASD_PROGRESS": True,
@@ -98,7 +122,18 @@ def run(args: argparse.Namespace, config: RasdConfig) -> int:
         "LOG_LEVEL": "INFO" if args.verbose else "WARNING",
     })
     print(f"crawling {', '.join(names)} into {mask_secrets(config.db)}", file=sys.stderr)
-    summaries = crawl(names, settings)
+    return crawl(names, settings)
+
+
+def _report(args: argparse.Namespace, config: RasdConfig, sites: dict[str, SiteConfig], names: list[str],
+            summaries: list[CrawlSummary]) -> int:
+    """Each site's summary, network failures, degraded runs and what waits in the spool; the
+    exit code says whether the crawl failed or left articles waiting."""
+    from crawler.cli.runner import SUMMARY_COLUMNS
+    from crawler.storage.spool import Spool
+    from crawler.storage.store import StoreError
+
+    spool = config.spool
     rows = [[s.site, *(getattr(s, c) for c in SUMMARY_COLUMNS), s.status, display_url(s.reason)]
             for s in summaries]
     print(table(rows, ["site", *SUMMARY_COLUMNS, "status", "reason"]))
@@ -107,10 +142,7 @@ def run(args: argparse.Namespace, config: RasdConfig) -> int:
             print(f"rasd: {line}", file=sys.stderr)
     failed = [s.site for s in summaries if s.status == "failed"]
     if args.stats_file:
-        with open(args.stats_file, "w", encoding="utf-8") as fh:
-            for s in summaries:
-                fh.write(mask_secrets(json_line({"site": s.site, "stats": {k: iso(v) for k, v in
-                                                                           s.stats.items()}})) + "\n")
+        _write_stats(args.stats_file, summaries)
     degraded = [s for s in summaries if s.stats.get(DEGRADED)]
     waiting = Spool(spool).waiting()
     for s in degraded:
@@ -127,18 +159,34 @@ def run(args: argparse.Namespace, config: RasdConfig) -> int:
               "the database is back (next crawl, or `rasd spool --replay`)", file=sys.stderr)
         code = EXIT_DEGRADED
     elif args.trigger == "manual":  # the scheduler settles its runs before judging
-        from crawler.ops.alerts import record_health
-        from crawler.ops.watches import notify_watches
-
-        with open_store(config) as store:
-            for name in names:
-                record_health(store, sites[name], config.alert_webhook)
-            notify_watches(store)
+        _record_health(config, sites, names)
     sys.stderr.flush()
     blocked = [s.site for s in summaries if s.status == "blocked"]
     print(f"{len(failed)} of {len(summaries)} site(s) failed" + (f": {', '.join(failed)}" if failed else "")
           + (f"; {len(blocked)} blocked (the site refused us): {', '.join(blocked)}" if blocked else ""))
     return code
+
+
+def _write_stats(path: str, summaries: list[CrawlSummary]) -> None:
+    """--stats-file: each site's crawl stats as a JSON line, secrets masked."""
+    from crawler.storage.query import iso
+    from crawler.storage.store import mask_secrets
+
+    with open(path, "w", encoding="utf-8") as fh:
+        for s in summaries:
+            fh.write(mask_secrets(json_line({"site": s.site, "stats": {k: iso(v) for k, v in
+                                                                       s.stats.items()}})) + "\n")
+
+
+def _record_health(config: RasdConfig, sites: dict[str, SiteConfig], names: list[str]) -> None:
+    """A manual crawl's verdict on each site's health (alerts) and its saved searches' new matches."""
+    from crawler.ops.alerts import record_health
+    from crawler.ops.watches import notify_watches
+
+    with open_store(config) as store:
+        for name in names:
+            record_health(store, sites[name], config.alert_webhook)
+        notify_watches(store)
 
 
 def network_lines(site: str, stats: dict[str, Any]) -> list[str]:
