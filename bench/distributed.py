@@ -9,8 +9,8 @@ are reported apart), pages per CPU second, Redis round trips and bytes per page 
 ``INFO stats``). Then what the parts cost on their own: the dupefilter's memory per URL
 (``MEMORY USAGE`` of a run's fingerprint set, 1 M URLs extrapolated) and the shared
 politeness's cost per request. On this 2-core machine the speed-up is bounded by the cores:
-compare pages per CPU second too. Several workers on one embedded store also re-read it
-after each other's writes (litemongo); MongoDB has no such cost.
+compare pages per CPU second too. Several workers on one embedded store queue for its one
+write lock; MongoDB has no such limit.
 """
 
 from __future__ import annotations
