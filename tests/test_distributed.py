@@ -342,7 +342,8 @@ def test_site_concurrency_holds_for_all_workers(small_site: RunningSite,
     print(f"requests/s by worker {rates}; at most {most} answered at once")
     assert sum(1 for r in rates if r > 0) >= 2, "several workers were crawling"
     assert most <= 2, f"{most} requests at once: the site's concurrency is 2 for all workers"
-    assert sum(rates) >= 2.5, "and the two slots were kept busy"  # 2 at a time, 0.5 s each: 4/s at best
+    # 2 at a time, 0.5 s each: 4/s at best (measured 3.6); a slot never freed would make it ~0
+    assert sum(rates) >= 1.5, "the site's two slots were kept busy"
 
 
 @pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
