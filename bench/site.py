@@ -128,7 +128,7 @@ def _serve(n: int, per_page: int, conn: Connection) -> None:
             elif isinstance(message, tuple) and message[0] == "latency":
                 server.site.latency = message[1]
             elif isinstance(message, tuple) and message[0] == "refuse":
-                server.site.refused = message[1:]
+                server.site.refused = message[1:] or None
             else:
                 break
 
@@ -168,9 +168,10 @@ class RunningSite:
     def answer_slowly(self, seconds: float) -> None:
         self.conn.send(("latency", seconds))
 
-    def refuse(self, agent_part: str, retry_after: int) -> None:
-        """Answer 429 with Retry-After to every request whose user agent contains ``agent_part``."""
-        self.conn.send(("refuse", agent_part, retry_after))
+    def refuse(self, agent_part: str | None, retry_after: int = 0) -> None:
+        """Answer 429 with Retry-After to every request whose user agent contains
+        ``agent_part``; None: refuse no one again."""
+        self.conn.send(("refuse", agent_part, retry_after) if agent_part is not None else ("refuse",))
 
 
 @contextmanager

@@ -311,8 +311,11 @@ def test_one_workers_back_off_slows_every_worker(small_site: RunningSite, cluste
     cluster.wait(lambda: small_site.article_hits() - hits0 >= 10, 60, "articles being fetched")
     before = rates_by_worker(small_site, 8, 3)
     small_site.refuse("worker-0", 6)
-    time.sleep(0.5)  # worker 0's next request is refused
-    after = rates_by_worker(small_site, 8, 3)
+    try:
+        time.sleep(0.5)  # worker 0's next request is refused
+        after = rates_by_worker(small_site, 8, 3)
+    finally:
+        small_site.refuse(None)  # the site is shared by the module's tests
     print(f"requests/s by worker: {before} before, {after} after worker 0 was refused")
     assert min(before) > 0.5, "every worker was crawling before"
     assert after[0] > 0, "worker 0 asked again (and was refused)"
