@@ -92,10 +92,11 @@ def child(argv: list[str]) -> None:
 
     from bench.stagetiming import CrawlClock, timed_pipelines
     from crawler.cli.runner import crawl, project_settings
+    from crawler.rasdconfig import resolve_config
     from crawler.settings import EXTENSIONS
 
     settings = project_settings(
-        RASD_DB=args.db, RASD_SITE_DIRS=[args.sites], LOG_LEVEL="WARNING",
+        resolve_config(db=args.db), RASD_SITE_DIRS=[args.sites], LOG_LEVEL="WARNING",
         ITEM_PIPELINES=timed_pipelines(), EXTENSIONS={**EXTENSIONS, CrawlClock: 0},
         **FAST_SETTINGS,
     )

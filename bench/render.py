@@ -53,8 +53,9 @@ FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "ERROR"
 
 def _crawl_child(sites_dir: str, db: str, name: str, out: Any) -> None:
     from crawler.cli.runner import crawl, project_settings
+    from crawler.rasdconfig import resolve_config
 
-    settings = project_settings(RASD_DB=db, RASD_SITE_DIRS=[sites_dir], **FAST)
+    settings = project_settings(resolve_config(db=db), RASD_SITE_DIRS=[sites_dir], **FAST)
     [summary] = crawl([name], settings)
     out.put({k: v for k, v in summary.stats.items() if isinstance(v, int | float | str)})
 
@@ -117,9 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="scenarios to run")
     args = parser.parse_args(argv)
 
-    from crawler.fetch.browser import find_browser
+    from crawler.fetch.browser import BrowserSearch, find_browser
+    from crawler.rasdconfig import resolve_config
 
-    browser = find_browser()
+    browser = find_browser(BrowserSearch.from_config(resolve_config()))
     print(f"browser: {browser.path} ({browser.origin}); {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f}; {args.pages} articles + {-(-args.pages // PER_PAGE)} listings")
     names = args.only or list(SCENARIOS)

@@ -6,7 +6,6 @@ which key and why, so every check here raises :class:`ConfigError` with all thre
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -527,12 +526,9 @@ def _key_on_line(raw: bytes, line: int) -> str | None:
 
 
 def site_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
-    """Built-in sites first, then RASD_SITES (os.pathsep-separated), then explicit dirs."""
-    dirs = [BUILTIN_SITES_DIR]
-    env = os.environ.get("RASD_SITES", "")
-    dirs += [Path(p) for p in env.split(os.pathsep) if p]
-    dirs += [Path(p) for p in extra]
-    return dirs
+    """Built-in sites first, then the given folders (a later one overrides an earlier
+    site of the same name)."""
+    return [BUILTIN_SITES_DIR, *(Path(p) for p in extra)]
 
 
 def load_sites(dirs: Iterable[str | Path] | None = None, need: Iterable[str] | None = None,

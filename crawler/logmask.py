@@ -1,16 +1,13 @@
-"""Credentials never reach a log: every log record is passed through ``mask_secrets``.
-
-Why a record factory rather than a handler filter: Scrapy installs its own root handler
-when a crawl starts (and users add file handlers with LOG_FILE), and a filter on one handler
-misses the others. Masking the record where it is made covers every handler, library and
-exception text, including ones created later.
+"""Credentials never reach a log: every log record is passed through ``mask_secrets`` where
+it is made (a hook of crawler.logrecords, run after every other hook), so every handler,
+library and exception text is covered, including ones created later.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from crawler.logrecords import LAST, add_record_hook
 from crawler.secrets import mask_secrets
 
 
@@ -32,21 +29,13 @@ class SecretsFilter(logging.Filter):
         return True
 
 
-_installed = False
+_FILTER = SecretsFilter()
+
+
+def _mask(record: logging.LogRecord) -> None:
+    _FILTER.filter(record)
 
 
 def install() -> None:
     """Mask every log record made in this process from now on (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    base = logging.getLogRecordFactory()
-    secrets_filter = SecretsFilter()
-
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = base(*args, **kwargs)
-        secrets_filter.filter(record)
-        return record
-
-    logging.setLogRecordFactory(factory)
-    _installed = True
+    add_record_hook(_mask, order=LAST)

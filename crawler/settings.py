@@ -51,9 +51,14 @@ DOWNLOADER_MIDDLEWARES = {
 }
 REQUEST_FINGERPRINTER_CLASS = "crawler.fetch.identity.CanonicalFingerprinter"
 
-# Rasd's own settings (the CLI fills them from flags and environment variables).
-RASD_DB = None            # MongoDB URI or embedded-store path; None = RASD_DB env or default
-RASD_SITE_DIRS: list[str] = []  # site config folders; empty = built-in + RASD_SITES
+# Rasd's configuration (crawler.rasdconfig): filled from the configuration the entry point
+# resolved once (flags, environment, defaults) — by project_settings for rasd commands, by
+# crawler/scrapy_entry.py for `scrapy crawl`.
+RASD_DB = None            # MongoDB URI or embedded-store path
+RASD_SITE_DIRS: list[str] = []  # site config folders, in order (built-in first)
+RASD_ALERT_WEBHOOK = None  # where a site's change to failing/blocked (and back) is POSTed
+RASD_CHROMIUM = None       # an explicit Chromium/Chrome executable for `render = true` sites
+RASD_PLAYWRIGHT_BROWSERS = None  # where `playwright install` put its browsers
 RASD_SITE_NAMES: list[str] = []  # the sites being crawled: only their config files must load; empty = all
 RASD_PROGRESS = False     # one line per stored article on stderr
 RASD_TRIGGER = "manual"   # recorded in each run: "manual" (rasd crawl) or "schedule"
@@ -62,7 +67,7 @@ RASD_RUN_ID = None        # run record id assigned by the scheduler; None = a ne
 # apart from CONCURRENT_REQUESTS_PER_DOMAIN because a tab costs far more than a request.
 RASD_RENDER_CONCURRENCY = 4
 RASD_INCREMENTAL = True   # skip stored articles unless changed or due a recheck (crawler.fetch.incremental)
-RASD_SPOOL = None         # spool folder for articles the database could not take; None = default
+RASD_SPOOL = None         # spool folder for articles the database could not take
 RASD_STORE_RETRY_INTERVAL = 30.0  # seconds between attempts to bring a failed database back
 # Bounds on the work one page can make, whatever it holds (README: reliability). A cap that
 # bites is counted in rasd/capped/<what>; sitemap limits are errors (rasd/errors/sitemap_limit).

@@ -36,12 +36,13 @@ def main(site: str, runs: int) -> None:
     from scrapy.utils.defer import deferred_from_coro
 
     from crawler.cli.runner import CrawlSummary, project_settings
+    from crawler.rasdconfig import resolve_config
     from crawler.spiders.news import NewsSpider
 
     token = os.environ.setdefault("RASD_TEST_RUN", uuid.uuid4().hex)
     me = psutil.Process()
     settings = project_settings(
-        RASD_DB=os.environ["RASD_DB"], RASD_SITE_DIRS=os.environ["RASD_SITES"].split(os.pathsep),
+        resolve_config(), RASD_SITE_DIRS=os.environ["RASD_SITES"].split(os.pathsep),
         LOG_LEVEL="WARNING", DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False,
         RASD_INCREMENTAL=False,  # every run renders every article again: browsers are what is tested
     )

@@ -17,6 +17,7 @@ from bson import ObjectId
 
 from crawler.config import compile_regex
 from crawler.controls import printable
+from crawler.rasdconfig import resolve_config
 from crawler.storage.spool import RUN, Spool, encode
 from crawler.storage.store import Store
 from tests.badsite import CONTROL_REFS, HUGE, TERMINAL_TITLE, HostileSite
@@ -204,8 +205,8 @@ def test_the_scheduler_reports_a_broken_file_once(tmp_path: Path, caplog: pytest
     write_site(tmp_path / "sites", "one", "http://127.0.0.1:9")
     (tmp_path / "sites" / "three.toml").write_text("name = 'three'\nschedule = [[[\n")
     sites = load_sites([tmp_path / "sites"], need=["one"])
-    scheduler = CrawlScheduler(list(sites.values()), Options(db=str(tmp_path / "db"),
-                                                             site_dirs=[str(tmp_path / "sites")]))
+    config = resolve_config(db=str(tmp_path / "db"), sites=[tmp_path / "sites"], environ={})
+    scheduler = CrawlScheduler(list(sites.values()), Options(config=config))
     scheduler.config_check_interval = 0  # look at the files at every crawl
     with caplog.at_level("ERROR", logger="rasd.schedule"):
         scheduler._report_config_problems()
@@ -223,7 +224,7 @@ def test_scheduled_crawls_get_the_database_uri_outside_argv(tmp_path: Path) -> N
     write_site(tmp_path / "sites", "one", "http://127.0.0.1:9")
     site = load_sites([tmp_path / "sites"], need=["one"])["one"]
     uri = "mongodb://rasd:S3cr%3Et'\"@db.example:27017/rasd?tlsCertificateKeyFilePassword=K3y"
-    command = CrawlScheduler([site], Options(db=uri, site_dirs=[]))._command(site, ObjectId())
+    command = CrawlScheduler([site], Options(config=resolve_config(db=uri, environ={})))._command(site, ObjectId())
     assert not any("S3cr" in part or "K3y" in part or "db.example" in part for part in command)
 
 

@@ -27,7 +27,15 @@ import psutil
 import pytest
 
 from crawler.config import ConfigError, load_site_file
-from crawler.fetch.browser import BROWSER_ARGS, BrowserNotFound, find_browser, launch_options, playwright_selector
+from crawler.fetch.browser import (
+    BROWSER_ARGS,
+    BrowserNotFound,
+    BrowserSearch,
+    find_browser,
+    launch_options,
+    playwright_selector,
+)
+from crawler.rasdconfig import resolve_config
 from tests.conftest import FAST, ROOT, run_rasd, write_site
 from tests.localsite import JsNewsSite, NewsSite, SiteServer
 from tests.repeated_crawls import tagged_processes
@@ -37,11 +45,16 @@ WAIT_FOR = {"listing": ".listing .card", "article": ".article-body p"}
 NEVER_FETCHED = ("/static/logo.png", "/static/naskh.woff2", "/third-party/tracker.js")
 
 
+def search() -> BrowserSearch:
+    """Where to look for a browser, resolved from this process's environment as `rasd` does."""
+    return BrowserSearch.from_config(resolve_config())
+
+
 @pytest.fixture
 def chromium() -> str:
     """The browser the crawler will use; the rendering tests need one and say how to get it."""
     try:
-        return find_browser().path
+        return find_browser(search()).path
     except BrowserNotFound as exc:
         pytest.fail(f"these tests need Chromium: {exc}")
 
@@ -160,21 +173,21 @@ def test_find_browser_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "pw"))
     monkeypatch.delenv("RASD_CHROMIUM", raising=False)
 
-    assert (find_browser().path, find_browser().origin) == (str(own), "playwright")
+    assert (find_browser(search()).path, find_browser(search()).origin) == (str(own), "playwright")
     monkeypatch.setenv("RASD_CHROMIUM", str(chosen))
-    assert (find_browser().path, find_browser().origin) == (str(chosen), "RASD_CHROMIUM")
-    assert find_browser(str(system)).origin == "PLAYWRIGHT_LAUNCH_OPTIONS"
+    assert (find_browser(search()).path, find_browser(search()).origin) == (str(chosen), "RASD_CHROMIUM")
+    assert find_browser(search(), str(system)).origin == "PLAYWRIGHT_LAUNCH_OPTIONS"
 
     monkeypatch.setenv("RASD_CHROMIUM", str(tmp_path / "missing"))
     with pytest.raises(BrowserNotFound, match=r"RASD_CHROMIUM names .*missing.* not an executable"):
-        find_browser()
+        find_browser(search())
     monkeypatch.delenv("RASD_CHROMIUM")
 
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "empty"))
-    assert (find_browser().path, find_browser().origin) == (str(system), "system")
+    assert (find_browser(search()).path, find_browser(search()).origin) == (str(system), "system")
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
     with pytest.raises(BrowserNotFound, match="apt-get install chromium"):
-        find_browser()
+        find_browser(search())
 
 
 def test_launch_options_keep_our_flags_and_the_users() -> None:
@@ -406,8 +419,8 @@ def test_enable_rendering_keeps_user_settings(tmp_path: Path, chromium: str) -> 
 
     path = write_site(tmp_path, "jsnews", "https://js.example", render=True, wait_for=WAIT_FOR, render_timeout=7)
     site = load_site_file(path)
-    settings = project_settings(PLAYWRIGHT_LAUNCH_OPTIONS={"args": ["--lang=ar"]}, PLAYWRIGHT_MAX_CONTEXTS=2,
-                                RASD_RENDER_CONCURRENCY="3")
+    settings = project_settings(resolve_config(), PLAYWRIGHT_LAUNCH_OPTIONS={"args": ["--lang=ar"]},
+                                PLAYWRIGHT_MAX_CONTEXTS=2, RASD_RENDER_CONCURRENCY="3")
     crawler = Crawler(NewsSpider, settings)
     assert enable_rendering(crawler, site) is None
     got = crawler.settings

@@ -151,9 +151,10 @@ from scrapy.utils.reactor import install_reactor
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 from scrapy.utils.test import get_crawler
 from crawler.cli.runner import project_settings
+from crawler.rasdconfig import resolve_config
 from crawler.spiders.news import NewsSpider
 
-settings = project_settings(RASD_SITE_DIRS=[sys.argv[1]]).copy_to_dict()
+settings = project_settings(resolve_config(), RASD_SITE_DIRS=[sys.argv[1]]).copy_to_dict()
 spider = NewsSpider.from_crawler(get_crawler(NewsSpider, settings), site="local")
 referer = "https://news.example.com/news/1/x"
 out = {}

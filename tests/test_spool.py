@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from bson import ObjectId
 
+from crawler.rasdconfig import resolve_config
 from crawler.storage.spool import ARTICLE, RUN, Record, Spool, decode, encode, spool_dir
 
 
@@ -113,6 +114,8 @@ def test_default_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("RASD_SPOOL", raising=False)
     assert spool_dir(str(tmp_path / "rasd.db")) == tmp_path / "rasd.db.spool"
     assert spool_dir("mongodb://u:p@h/db").name == "spool"
+    assert resolve_config(db=str(tmp_path / "rasd.db")).spool == tmp_path / "rasd.db.spool"
     monkeypatch.setenv("RASD_SPOOL", str(tmp_path / "x"))
-    assert spool_dir("mongodb://h/db") == tmp_path / "x"
+    assert resolve_config(db="mongodb://h/db").spool == tmp_path / "x"
+    assert resolve_config(db="mongodb://h/db", spool=tmp_path / "y").spool == tmp_path / "y"
     assert spool_dir("mongodb://h/db", tmp_path / "y") == tmp_path / "y"

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 
 from crawler.arabic import normalise
+from crawler.rasdconfig import resolve_config
 from crawler.storage.analyzer import parse_search
 from crawler.storage.query import ArticleQuery, get_article, known_urls, public
-from crawler.storage.store import DuplicateArticle, Store, StoreError, is_mongo_uri, mask_secrets, resolve_db
+from crawler.storage.store import DuplicateArticle, Store, StoreError, is_mongo_uri, mask_secrets
 
 
 def find_articles(store: Store, limit: int = 0, site: str | None = None, **filters: object) -> list[dict]:
@@ -135,8 +136,8 @@ def test_uri_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
         "see mongodb://u:***@h/db and https://hook:***@x.example/"
     )
     monkeypatch.setenv("RASD_DB", "/tmp/elsewhere.db")
-    assert resolve_db(None) == "/tmp/elsewhere.db"
-    assert resolve_db("mongodb://h/x") == "mongodb://h/x"
+    assert resolve_config(db=None).db == "/tmp/elsewhere.db"
+    assert resolve_config(db="mongodb://h/x").db == "mongodb://h/x"
 
 
 def test_clusters_facets_days_runs_health_and_leases(store: Store) -> None:

@@ -5,26 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.cli.common import EXIT_OK, CliError, open_store, say
 from crawler.urls import display_url, url_from_input
 
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
-def run(args: argparse.Namespace) -> int:
-    from crawler.config import ConfigError, site_dirs
+
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
+    from crawler.config import ConfigError
     from crawler.config import load_sites as load_sites_from
     from crawler.storage.history import history
     from crawler.storage.query import get_article, public, stored_urls
 
     ref = url_from_input(args.ref)
     problems: list[ConfigError] = []  # a broken site file must not stop reading an article
-    sites = load_sites_from(site_dirs(args.sites or []), need=(), problems=problems)
+    sites = load_sites_from(config.site_dirs, need=(), problems=problems)
     for problem in problems:
         print(f"rasd: warning: config error: {problem}", file=sys.stderr)
     # the owning site's canonical form also finds http/www/amp. spellings of the URL
     owner = next((s for s in sites.values() if s.owns(ref)), None)
-    with open_store(args) as store:
+    with open_store(config) as store:
         doc = (get_article(store, owner.canonical(ref)) if owner else None) or get_article(store, ref)
         if doc is None:
             raise CliError(f"no stored article {args.ref!r}", 1)

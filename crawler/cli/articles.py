@@ -6,17 +6,20 @@ import argparse
 import csv
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.cli.common import EXIT_OK, open_store, table
 
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
-def run(args: argparse.Namespace) -> int:
+
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.storage.query import ArticleQuery, public
 
     query = ArticleQuery(sites=(args.site,) if args.site else (), since=args.since, until=args.until,
                          search=args.search, sort=args.sort, limit=args.limit)
-    with open_store(args) as store:
+    with open_store(config) as store:
         if args.count:
             print(store.count_articles(query))
             return EXIT_OK

@@ -14,6 +14,7 @@ from crawler.controls import printable
 
 if TYPE_CHECKING:
     from crawler.config import SiteConfig
+    from crawler.rasdconfig import RasdConfig
     from crawler.storage.store import Store
 
 # EXIT_DEGRADED (EX_TEMPFAIL): the crawl ran, but articles still wait in the spool.
@@ -28,33 +29,31 @@ class CliError(Exception):
         self.code = code
 
 
-def load_sites(args: argparse.Namespace) -> dict[str, SiteConfig]:
+def load_sites(config: RasdConfig) -> dict[str, SiteConfig]:
     from crawler.config import load_sites as load
-    from crawler.config import site_dirs
 
-    return load(site_dirs(args.sites or []))
+    return load(config.site_dirs)
 
 
-def open_store(args: argparse.Namespace) -> Store:
+def open_store(config: RasdConfig) -> Store:
     from crawler.storage import store
 
-    return store.open_store(args.db)
+    return store.open_store(config.db)
 
 
-def active_sites(args: argparse.Namespace) -> tuple[dict[str, SiteConfig], list[str]]:
+def active_sites(config: RasdConfig) -> tuple[dict[str, SiteConfig], list[str]]:
     """Every configured site by name, and the names of the active set
     (crawler.config.active_site_names)."""
-    from crawler.config import active_site_names, site_dirs
+    from crawler.config import active_site_names
     from crawler.config import load_sites as load
 
-    dirs = site_dirs(args.sites or [])
-    sites = load(dirs)
-    return sites, active_site_names(sites, dirs)
+    sites = load(config.site_dirs)
+    return sites, active_site_names(sites, config.site_dirs)
 
 
-def chosen_sites(args: argparse.Namespace) -> list[SiteConfig]:
+def chosen_sites(args: argparse.Namespace, config: RasdConfig) -> list[SiteConfig]:
     """The sites named on the command line, or the active set."""
-    sites, active = active_sites(args)
+    sites, active = active_sites(config)
     check_known(args.names, sites)
     return [sites[n] for n in (args.names or active)]
 

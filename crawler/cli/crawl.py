@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.cli.common import (
     EXIT_DEGRADED,
@@ -22,26 +22,23 @@ from crawler.cli.common import (
 from crawler.stats import DEGRADED, ERROR_SAMPLES, GIVEN_UP, LOST, REPLAYED, SPOOLED, errors
 from crawler.urls import display_url
 
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
-def run(args: argparse.Namespace) -> int:
+
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.cli.runner import SUMMARY_COLUMNS, crawl, project_settings
-    from crawler.config import ConfigError, site_dirs
+    from crawler.config import ConfigError
     from crawler.config import load_sites as load_sites_from
     from crawler.storage.query import iso
-    from crawler.storage.spool import Spool, spool_dir
-    from crawler.storage.store import (
-        StoreError,
-        StoreUnavailable,
-        embedded_write_check,
-        mask_secrets,
-        resolve_db,
-    )
+    from crawler.storage.spool import Spool
+    from crawler.storage.store import StoreError, StoreUnavailable, embedded_write_check, mask_secrets
 
     if args.all:
-        sites, names = active_sites(args)
+        sites, names = active_sites(config)
     else:  # only the named sites' files must load (a broken other one is left out)
         problems: list[ConfigError] = []
-        sites = load_sites_from(site_dirs(args.sites or []), need=args.names, problems=problems)
+        sites = load_sites_from(config.site_dirs, need=args.names, problems=problems)
         if args.trigger == "manual":  # the scheduler reports a broken file once, not every crawl
             for broken in problems:
                 print(f"rasd: warning: config error: {broken}; that site is left out", file=sys.stderr)
@@ -52,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if args.redis and not args.run_id:
         from crawler.cli.worker import enqueue
 
-        return enqueue(args, names)
+        return enqueue(args, config, names)
     if args.backfill:
         raise CliError("--backfill needs --redis (the workers share the archive)", EXIT_USAGE)
     if args.run_id and len(names) != 1:
@@ -61,12 +58,12 @@ def run(args: argparse.Namespace) -> int:
         from crawler.ops.scheduler import follow_scheduler_death
 
         follow_scheduler_death(args.scheduler_pid)
-    spool = spool_dir(resolve_db(args.db), args.spool)
+    spool = config.spool
     try:  # fail fast on a misconfigured database; an unreachable one is spooled for
-        problem = embedded_write_check(resolve_db(args.db))
+        problem = embedded_write_check(config.db)
         if problem:
             raise StoreUnavailable(f"cannot write the database: {problem}")
-        open_store(args).close()
+        open_store(config).close()
     except StoreUnavailable as exc:
         try:
             Spool(spool).check_writable()
@@ -75,17 +72,14 @@ def run(args: argparse.Namespace) -> int:
                              f"{spool_exc.strerror or spool_exc}") from spool_exc
         print(f"rasd: warning: {exc}\nrasd: crawling anyway; articles wait in the spool at {spool} "
               "until the database is back", file=sys.stderr)
-    settings = project_settings(user=args.set or [], **{
-        "RASD_DB": resolve_db(args.db),
-        "RASD_SPOOL": str(spool),
-        "RASD_SITE_DIRS": [str(d) for d in site_dirs(args.sites or [])],
+    settings = project_settings(config, user=args.set or [], **{
         "RASD_SITE_NAMES": names,
         "RASD_PROGRESS": True,
         "RASD_TRIGGER": args.trigger,
         "RASD_RUN_ID": args.run_id,
         "LOG_LEVEL": "INFO" if args.verbose else "WARNING",
     })
-    print(f"crawling {', '.join(names)} into {mask_secrets(resolve_db(args.db))}", file=sys.stderr)
+    print(f"crawling {', '.join(names)} into {mask_secrets(config.db)}", file=sys.stderr)
     summaries = crawl(names, settings)
     rows = [[s.site, *(getattr(s, c) for c in SUMMARY_COLUMNS), s.status, display_url(s.reason)]
             for s in summaries]
@@ -118,9 +112,9 @@ def run(args: argparse.Namespace) -> int:
         from crawler.ops.alerts import record_health
         from crawler.ops.watches import notify_watches
 
-        with open_store(args) as store:
+        with open_store(config) as store:
             for name in names:
-                record_health(store, sites[name])
+                record_health(store, sites[name], config.alert_webhook)
             notify_watches(store)
     sys.stderr.flush()
     blocked = [s.site for s in summaries if s.status == "blocked"]

@@ -10,8 +10,12 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_OK, CliError
+
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
 SITE_NAME = "demo"
 CONFIG = """\
@@ -34,7 +38,7 @@ def default_dir() -> Path:
     return user_data_path("rasd", appauthor=False) / "demo"
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.demo.server import SiteServer
     from crawler.demo.site import NewsSite
 
@@ -49,15 +53,15 @@ def run(args: argparse.Namespace) -> int:
         server = SiteServer(site, port=args.port)
     except OSError as exc:
         raise CliError(f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc} (try --port 0)", 1) from exc
-    config = sites / f"{SITE_NAME}.toml"
-    config.write_text(CONFIG.format(name=SITE_NAME, url=server.url, schedule=f"{args.publish_every}s"),
+    site_file = sites / f"{SITE_NAME}.toml"
+    site_file.write_text(CONFIG.format(name=SITE_NAME, url=server.url, schedule=f"{args.publish_every}s"),
                       encoding="utf-8")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:
         print(f"rasd demo: serving {len(site.stories)} Arabic articles at {server.url}/ "
               f"(a new one every {args.publish_every} s); Ctrl-C stops it\n"
-              f"site config: {config}\n\nIn another terminal, try:\n"
+              f"site config: {site_file}\n\nIn another terminal, try:\n"
               f"  export RASD_SITES={sites} RASD_DB={db}\n"
               f"  rasd crawl --all        # the active sites: only the demo, its folder says so\n"
               f"  rasd articles\n"

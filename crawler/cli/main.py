@@ -14,9 +14,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_CONFIG, EXIT_DB, EXIT_OK, EXIT_SOFTWARE, CliError, setting, when
 from crawler.storage.paths import default_db_path, legacy_db_path, legacy_default_problem
+
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,6 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_config(args: argparse.Namespace) -> RasdConfig:
+    """The command's configuration, resolved once from its flags, the environment and the
+    defaults; every command gets it from here (crawler.rasdconfig)."""
+    from crawler.rasdconfig import resolve_config
+
+    return resolve_config(db=args.db, spool=args.spool, sites=args.sites or (),
+                          log_file=getattr(args, "log_file", None), serve_token=getattr(args, "token", None))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from crawler import logmask
@@ -190,10 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     logmask.install()
     try:
-        problem = None if args.command in ("migrate", "parse", "demo") else legacy_default_problem(args.db)
+        config = command_config(args)
+        problem = None if args.command in ("migrate", "parse", "demo") else legacy_default_problem(config.db)
         if problem:
             raise StoreError(problem)
-        return importlib.import_module(f"crawler.cli.{args.command}").run(args)
+        return importlib.import_module(f"crawler.cli.{args.command}").run(args, config)
     except ConfigError as exc:
         print(f"rasd: config error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

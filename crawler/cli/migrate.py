@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_OK
 from crawler.storage.migrate import copy_store, foreign_data, open_source
-from crawler.storage.store import StoreError, mask_secrets, open_store, resolve_db
+from crawler.storage.store import StoreError, mask_secrets, open_store
+
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
 EXIT_REFUSED = 1
 
 
-def run(args: argparse.Namespace) -> int:
-    dest_uri = resolve_db(args.dest or args.db)
-    if resolve_db(args.source) == dest_uri:
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
+    dest_uri = args.dest or config.db
+    if args.source == dest_uri:
         raise StoreError("--from and --to name the same store")
     source = open_source(args.source)
     try:

@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, CliError, load_sites
 from crawler.config import SiteConfig
 
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
-def run(args: argparse.Namespace) -> int:
+
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from scrapy.exceptions import DropItem
 
     from pipelines.offline import parse_page
 
-    sites = load_sites(args)
+    sites = load_sites(config)
     site: SiteConfig | None  # a page no configured site owns is parsed by generic rules
     if args.site:
         if args.site not in sites:

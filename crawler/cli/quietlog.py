@@ -3,9 +3,9 @@ their log records are made at INFO, so ``rasd crawl`` shows them (with Scrapy's 
 only with ``-v``. Without it, they are counted in the stats and the CLI prints one line
 per site and kind at the end instead of an error line and a traceback per attempt.
 
-A record factory, like crawler.logmask, because Scrapy replaces its root log handler as
-each crawler starts, so a handler filter would be lost; and it must see the record's
-arguments before logmask flattens them into the message."""
+A record hook (crawler.logrecords), like crawler.logmask, because Scrapy replaces its root
+log handler as each crawler starts, so a handler filter would be lost; it runs before
+logmask, which flattens the record's arguments into the message."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from crawler.fetch.failures import NETWORK_ERRORS, NETWORK_KINDS
+from crawler.logrecords import add_record_hook
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -33,25 +34,14 @@ def is_network_failure(name: str, args: Any, exc_info: Any) -> bool:
             and args[0] in _QUIET_KINDS)
 
 
-_installed = False
+def _quiet(record: logging.LogRecord) -> None:
+    if record.levelno > logging.INFO and is_network_failure(record.name, record.args, record.exc_info):
+        record.levelno, record.levelname = logging.INFO, "INFO"
 
 
 def install() -> None:
     """Make network-failure records at INFO from now on, in this process (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    base = logging.getLogRecordFactory()
-
-    def factory(name: str, level: int, fn: str, lno: int, msg: Any, args: Any, exc_info: Any,
-                *rest: Any, **kwargs: Any) -> logging.LogRecord:
-        record = base(name, level, fn, lno, msg, args, exc_info, *rest, **kwargs)
-        if level > logging.INFO and is_network_failure(name, args, exc_info):
-            record.levelno, record.levelname = logging.INFO, "INFO"
-        return record
-
-    logging.setLogRecordFactory(factory)
-    _installed = True
+    add_record_hook(_quiet)
 
 
 class QuietNetworkFailures:

@@ -10,6 +10,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.ops.runs import run_verdict
+from crawler.rasdconfig import RasdConfig
 from crawler.spiders.news import NewsSpider
 from crawler.stats import ARTICLES_NEW, ARTICLES_UNCHANGED, ARTICLES_UPDATED, DUPLICATES, ERRORS, PAGES_FETCHED
 
@@ -48,12 +49,13 @@ class CrawlSummary:
         )
 
 
-def project_settings(user: Iterable[tuple[str, str]] = (), **overrides: Any) -> Settings:
-    """Project settings, then Rasd's own overrides, then the user's ``-s NAME=VALUE`` —
-    the user's word is last, so ``-s LOG_LEVEL=DEBUG`` beats the CLI's quiet default."""
+def project_settings(config: RasdConfig, user: Iterable[tuple[str, str]] = (), **overrides: Any) -> Settings:
+    """Project settings, then the entry point's configuration, then Rasd's own overrides,
+    then the user's ``-s NAME=VALUE`` — the user's word is last, so ``-s LOG_LEVEL=DEBUG``
+    beats the CLI's quiet default."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    for key, value in [*overrides.items(), *user]:
+    for key, value in [*config.scrapy_settings().items(), *overrides.items(), *user]:
         if value is not None:
             settings.set(key, value, priority="cmdline")
     return settings

@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, chosen_sites
 
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
-def run(args: argparse.Namespace) -> int:
+
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.ops.logs import setup_logging
     from crawler.ops.scheduler import CrawlScheduler, Options, describe, plan
-    from crawler.storage.store import open_store, resolve_db
+    from crawler.storage.store import open_store
 
-    sites = chosen_sites(args)
+    sites = chosen_sites(args, config)
     if not sites:
         raise CliError("no sites configured (see `rasd sites`)", EXIT_CONFIG)
     if args.max_parallel is not None and args.max_parallel < 1:
         raise CliError("--max-parallel must be at least 1", EXIT_USAGE)
-    db = resolve_db(args.db)
     if args.dry_run:
-        with open_store(db) as store:
+        with open_store(config.db) as store:
             print("\n".join(describe(plan(store, sites))))
         return EXIT_OK
-    open_store(db).close()
-    log_file = setup_logging(args.log_file, args.verbose)
+    open_store(config.db).close()
+    log_file = setup_logging(config.log_file, args.verbose)
     print(f"rasd schedule: logging to {log_file}", file=sys.stderr)
-    options = Options(db=db, site_dirs=[str(d) for d in args.sites or []], grace=args.grace,
-                      settings=args.set or [], verbose=args.verbose, spool=args.spool)
+    options = Options(config=config, grace=args.grace, settings=args.set or [], verbose=args.verbose)
     if args.redis:
         from crawler.cli.worker import schedule
 

@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_OK, EXIT_USAGE, CliError, load_sites
-from crawler.serve.binding import TOKEN_ENV, is_loopback
+from crawler.rasdconfig import TOKEN_ENV
+from crawler.serve.binding import is_loopback
+
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     import uvicorn
 
     from crawler.serve.app import ServeConfig, create_app
-    from crawler.storage.store import mask_secrets, resolve_db
+    from crawler.storage.store import mask_secrets
 
-    token = args.token or os.environ.get(TOKEN_ENV) or None
+    token = config.serve_token
     if not is_loopback(args.host) and not token:
         raise CliError(f"serve: --host {args.host} listens beyond this machine: set --token or {TOKEN_ENV} "
                        "(every request must then send it)", EXIT_USAGE)
     if not 0 < args.port < 65536:
         raise CliError(f"serve: --port must be 1-65535, got {args.port}", EXIT_USAGE)
-    db = resolve_db(args.db)
-    app = create_app(ServeConfig(db=db, sites=list(load_sites(args).values()), spool=args.spool, token=token))
+    db = config.db
+    app = create_app(ServeConfig(db=db, sites=list(load_sites(config).values()), spool=str(config.spool), token=token))
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"rasd serve: http://{host}:{args.port}/ (read-only) over {mask_secrets(db)}", file=sys.stderr)
     if token:

@@ -32,9 +32,10 @@ from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, table
-from crawler.config import SiteConfig, site_dirs
+from crawler.config import SiteConfig
 from crawler.fetch.blocking import advice_for, is_blocked_kind
 from crawler.model import fields_with
+from crawler.rasdconfig import RasdConfig
 from crawler.spiders.news import NewsSpider
 from crawler.storage.query import iso
 from crawler.urls import display_url, join_url
@@ -392,7 +393,7 @@ def print_report(report: CheckReport, site: SiteConfig) -> None:
 # --- the command ---------------------------------------------------------------------------
 
 
-def run_cli(args: argparse.Namespace, sites: dict[str, SiteConfig], active: list[str]) -> int:
+def run_cli(args: argparse.Namespace, config: RasdConfig, sites: dict[str, SiteConfig], active: list[str]) -> int:
     """``rasd sites --check [NAME…|--all]``: one site in detail, or many in one verdict table
     (no names: the active sites); exit 1 when any site cannot be read."""
     from crawler.cli.runner import project_settings
@@ -408,7 +409,7 @@ def run_cli(args: argparse.Namespace, sites: dict[str, SiteConfig], active: list
     # Many sites at once: the table says what went wrong, Scrapy's tracebacks would bury it.
     quiet = "ERROR" if single else "CRITICAL"
     settings = project_settings(
-        RASD_SITE_DIRS=[str(d) for d in site_dirs(args.sites or [])],
+        config,
         LOG_LEVEL="INFO" if args.verbose else quiet, user=args.set or [],
     )
     if single:

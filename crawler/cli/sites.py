@@ -15,21 +15,22 @@ from crawler.config import BUILTINS_FILE
 if TYPE_CHECKING:
     from crawler.config import SiteConfig
     from crawler.ops.health import SiteHealth
+    from crawler.rasdconfig import RasdConfig
 
 
-def run(args: argparse.Namespace) -> int:
-    sites, active = active_sites(args)
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
+    sites, active = active_sites(config)
     if args.check:  # a live check loads Scrapy: only then
         from crawler.cli.sitecheck import run_cli
 
-        return run_cli(args, sites, active)
+        return run_cli(args, config, sites, active)
     check_known(args.names, sites)
     # JSON lists every configured site with its "active" flag; the table the active set.
     if args.names:
         chosen = [sites[n] for n in args.names]
     else:
         chosen = [s for s in sites.values() if args.all or args.format == "json" or s.name in active]
-    health = _health(args, chosen)
+    health = _health(config, chosen)
     if args.format == "json":
         print(json.dumps([_site_json(s, health.get(s.name), s.name in active) for s in chosen],
                          ensure_ascii=False, indent=2))
@@ -51,16 +52,16 @@ def run(args: argparse.Namespace) -> int:
                   f"leave them out): {', '.join(inactive)}; `rasd sites --all` lists them, "
                   f"a name in {BUILTINS_FILE} in your sites folder makes one active")
     if args.format != "json" and any(s.render for s in chosen):
-        _print_browser()
+        _print_browser(config)
     return EXIT_OK
 
 
-def _health(args: argparse.Namespace, sites: Iterable[SiteConfig]) -> dict[str, SiteHealth]:
+def _health(config: RasdConfig, sites: Iterable[SiteConfig]) -> dict[str, SiteHealth]:
     """Health per site from the database, when there is one; listing sites never creates it."""
     from crawler.ops.health import site_health
-    from crawler.storage.store import StoreError, is_mongo_uri, open_store, resolve_db
+    from crawler.storage.store import StoreError, is_mongo_uri, open_store
 
-    uri = resolve_db(args.db)
+    uri = config.db
     if not is_mongo_uri(uri) and not Path(uri).expanduser().exists():
         return {}
     try:
@@ -118,12 +119,12 @@ def _print_site_details(site: SiteConfig, health: SiteHealth | None) -> None:
         print(f"  layout {lo.name} ({span}): {', '.join(sorted(lo.own_selectors))}")
 
 
-def _print_browser() -> None:
+def _print_browser(config: RasdConfig) -> None:
     """Which Chromium `render = true` sites will use, so a missing one shows before a crawl."""
-    from crawler.fetch.browser import BrowserNotFound, find_browser
+    from crawler.fetch.browser import BrowserNotFound, BrowserSearch, find_browser
 
     try:
-        browser = find_browser()
+        browser = find_browser(BrowserSearch.from_config(config))
     except BrowserNotFound as exc:
         print(f"rasd: warning: {exc}; sites with render = true will be skipped", file=sys.stderr)
     else:

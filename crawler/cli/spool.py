@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_DB, EXIT_OK, CliError, pending_text, table
 
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
-def run(args: argparse.Namespace) -> int:
+
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.storage.failover import FailoverStore
     from crawler.storage.query import iso
-    from crawler.storage.spool import ARTICLE, RUN, Spool, pending, spool_dir
-    from crawler.storage.store import mask_secrets, resolve_db
+    from crawler.storage.spool import ARTICLE, RUN, Spool, pending
+    from crawler.storage.store import mask_secrets
 
-    directory = spool_dir(resolve_db(args.db), args.spool)
+    directory = config.spool
     if args.replay:
-        with FailoverStore(args.db, str(directory)) as store:
+        with FailoverStore(config.db, str(directory)) as store:
             if not store.open():
                 raise CliError(f"database unavailable: {store.counts.errors[-1]}", EXIT_DB)
             c = store.counts
-            print(f"replayed {c.replayed} article(s) into {mask_secrets(resolve_db(args.db))}"
+            print(f"replayed {c.replayed} article(s) into {mask_secrets(config.db)}"
                   + "".join(f", {n} {k}" for k, n in sorted(c.outcomes.items()))
                   + (f"; {c.runs_replayed} run record update(s)" if c.runs_replayed else "")
                   + (f"; skipped {c.torn} torn line(s)" if c.torn else "")

@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_OK, chosen_sites, open_store, table
 
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
-def run(args: argparse.Namespace) -> int:
+
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.ops.health import HEALTHY, all_health
 
-    sites = chosen_sites(args)
-    with open_store(args) as store:
+    sites = chosen_sites(args, config)
+    with open_store(config) as store:
         report = all_health(store, sites)
     if args.format == "json":
         print(json.dumps([h.public() for h in report], ensure_ascii=False, indent=2))

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.cli.common import EXIT_OK, EXIT_USAGE, CliError, open_store
+
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
 
 def _shown(watch: dict[str, Any]) -> dict[str, Any]:
@@ -20,7 +23,7 @@ def _shown(watch: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     from crawler.ops.alerts import redact_url
     from crawler.storage.watches import add_watch, list_watches, remove_watch
 
@@ -30,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             raise CliError("watch add: NAME and QUERY must not be empty", EXIT_USAGE)
         if args.webhook and not args.webhook.startswith(("http://", "https://")):
             raise CliError(f"watch add: --webhook must be an http(s) URL, got {redact_url(args.webhook)}", EXIT_USAGE)
-    with open_store(args) as store:
+    with open_store(config) as store:
         if args.action == "add":
             add_watch(store, name, query, args.webhook, tuple(args.site))
             print(f"watch {name!r} saved: articles stored from now on that match {query!r} "

@@ -5,24 +5,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.cli.common import EXIT_DEGRADED, EXIT_OK, EXIT_USAGE, CliError, load_sites
 
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
-def _settings(args: argparse.Namespace, **overrides: Any) -> Any:
+
+def _settings(args: argparse.Namespace, config: RasdConfig, **overrides: Any) -> Any:
     from crawler.cli.runner import project_settings
-    from crawler.config import site_dirs
-    from crawler.storage.store import resolve_db
 
-    return project_settings(user=args.set or [], **{
-        "RASD_DB": resolve_db(args.db),
-        "RASD_SITE_DIRS": [str(d) for d in site_dirs(args.sites or [])],
-        **overrides,
-    })
+    return project_settings(config, user=args.set or [], **overrides)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, config: RasdConfig) -> int:
     """A long-running crawl process serving every open run in Redis; SIGTERM stops it
     cleanly (its unfinished requests go back to the queues)."""
     from scrapy.crawler import CrawlerProcess
@@ -31,35 +28,35 @@ def run(args: argparse.Namespace) -> int:
     from crawler.distributed.connection import connect
     from crawler.distributed.settings import worker_settings
     from crawler.distributed.workers import Worker, new_worker_id
-    from crawler.storage.store import mask_secrets, open_store, resolve_db
+    from crawler.storage.store import mask_secrets, open_store
 
     if not args.redis:
         raise CliError("rasd worker needs --redis URL", EXIT_USAGE)
     connect(args.redis).ping()
-    open_store(resolve_db(args.db)).close()  # fail fast on a misconfigured database
+    open_store(config.db).close()  # fail fast on a misconfigured database
     worker_id = args.id or new_worker_id()
-    settings = worker_settings(_settings(args, LOG_LEVEL="DEBUG" if args.verbose else "INFO"), args.redis,
+    settings = worker_settings(_settings(args, config, LOG_LEVEL="DEBUG" if args.verbose else "INFO"), args.redis,
                                worker_id)
-    sites = load_sites(args)
+    sites = load_sites(config)
     install_reactor(settings["TWISTED_REACTOR"])  # before the worker's loop touches the reactor
     process = CrawlerProcess(settings)
     Worker(process, settings, sites).start()
     print(f"rasd worker {worker_id}: serving {mask_secrets(args.redis)}, storing into "
-          f"{mask_secrets(resolve_db(args.db))}", file=sys.stderr, flush=True)
+          f"{mask_secrets(config.db)}", file=sys.stderr, flush=True)
     process.start(stop_after_crawl=False)
     return EXIT_OK
 
 
-def enqueue(args: argparse.Namespace, names: list[str]) -> int:
+def enqueue(args: argparse.Namespace, config: RasdConfig, names: list[str]) -> int:
     """``rasd crawl NAME --redis URL``: open a run of each site for the workers to share."""
     from crawler.distributed.connection import connect
     from crawler.distributed.enqueue import enqueue_site
-    from crawler.storage.store import open_store, resolve_db
+    from crawler.storage.store import open_store
 
     server = connect(args.redis)
-    settings = _settings(args)
+    settings = _settings(args, config)
     code = EXIT_OK
-    with open_store(resolve_db(args.db)) as store:
+    with open_store(config.db) as store:
         for name in names:
             run_id = enqueue_site(server, store, settings, name, args.trigger, backfill=args.backfill)
             if run_id is None:
@@ -77,4 +74,4 @@ def schedule(args: argparse.Namespace, sites: list[Any], options: Any) -> int:
 
     server = connect(args.redis)
     server.ping()
-    return RedisCrawlScheduler(sites, options, server, _settings(args)).serve()
+    return RedisCrawlScheduler(sites, options, server, _settings(args, options.config)).serve()

@@ -93,7 +93,7 @@ class RedisCrawlScheduler(CrawlScheduler):
             return
         site = self.sites[name]
         try:
-            with open_store(self.options.db) as store:
+            with open_store(self.options.config.db) as store:
                 last = latest_run(store, name)
                 if last and last.get("status") != "running" and not site.crawl_schedule.is_due(
                         last.get("started"), utcnow(), share=0.5):

@@ -122,7 +122,8 @@ class Worker:
         logger.warning("run %s of %s is over its time limit of %ds: stopping it", run_id, site.name,
                        site.max_duration)
         try:
-            close_run(self.server, self.settings.get("RASD_DB"), site, run_id, timed_out=True)
+            close_run(self.server, self.settings.get("RASD_DB"), site, run_id, self.settings.get("RASD_ALERT_WEBHOOK"),
+                      timed_out=True)
         except DATABASE_ERRORS as exc:
             logger.warning("cannot write the run record of %s yet: %s", site.name, exc)
             self.server.delete(keys.run_closing(run_id))

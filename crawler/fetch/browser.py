@@ -17,11 +17,10 @@ import json
 import logging
 import os
 import shutil
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
@@ -31,6 +30,9 @@ from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from crawler.config import SiteConfig, is_xpath
+
+if TYPE_CHECKING:
+    from crawler.rasdconfig import RasdConfig
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,22 @@ class BrowserNotFound(RuntimeError):
 
 
 @dataclass(frozen=True)
+class BrowserSearch:
+    """Where to look for a browser, as the entry point resolved it (crawler.rasdconfig)."""
+
+    chromium: str | None       # RASD_CHROMIUM: an explicit executable
+    playwright_browsers: Path  # where `playwright install` puts its browsers
+
+    @classmethod
+    def from_config(cls, config: RasdConfig) -> BrowserSearch:
+        return cls(config.chromium, config.playwright_browsers)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BrowserSearch:
+        return cls(settings.get("RASD_CHROMIUM") or None, Path(settings["RASD_PLAYWRIGHT_BROWSERS"]))
+
+
+@dataclass(frozen=True)
 class Browser:
     path: str
     origin: str  # where it came from, for the log line a user reads when rendering starts
@@ -68,24 +86,9 @@ def _executable(path: str | os.PathLike[str]) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
-def playwright_browsers_dir() -> Path:
-    """Where ``playwright install`` puts browsers, following Playwright's own rules."""
-    env = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
-    if env == "0":
-        import playwright
-
-        return Path(playwright.__file__).parent / "driver" / "package" / ".local-browsers"
-    if env:
-        return Path(env)
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "ms-playwright"
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "ms-playwright"
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ms-playwright"
-
-
-def playwright_chromium() -> str | None:
-    """The Chromium build this Playwright version installs, if ``playwright install`` ran.
+def playwright_chromium(root: Path) -> str | None:
+    """The Chromium build this Playwright version installs, if ``playwright install`` ran
+    (into ``root``, crawler.rasdconfig resolves where that is).
 
     Read from the browser folder rather than by starting Playwright, because this runs in
     ``from_crawler``, possibly inside the scheduler's running event loop.
@@ -97,7 +100,6 @@ def playwright_chromium() -> str | None:
         browsers = {b["name"]: b["revision"] for b in json.loads(manifest.read_text())["browsers"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    root = playwright_browsers_dir()
     # The headless shell is what Playwright itself launches for headless Chromium.
     for name, folder, patterns in (
         ("chromium-headless-shell", "chromium_headless_shell", ("chrome-headless-shell", "chrome-headless-shell.exe")),
@@ -113,15 +115,15 @@ def playwright_chromium() -> str | None:
     return None
 
 
-def find_browser(configured: str | None = None) -> Browser:
+def find_browser(search: BrowserSearch, configured: str | None = None) -> Browser:
     """The Chromium to launch: an explicit choice (PLAYWRIGHT_LAUNCH_OPTIONS executable_path,
     then RASD_CHROMIUM) must exist; otherwise Playwright's own build, then the system's."""
-    for origin, path in (("PLAYWRIGHT_LAUNCH_OPTIONS", configured), ("RASD_CHROMIUM", os.environ.get("RASD_CHROMIUM"))):
+    for origin, path in (("PLAYWRIGHT_LAUNCH_OPTIONS", configured), ("RASD_CHROMIUM", search.chromium)):
         if path:
             if not _executable(path):
                 raise BrowserNotFound(f"{origin} names {path!r}, which is not an executable file")
             return Browser(str(path), origin)
-    own = playwright_chromium()
+    own = playwright_chromium(search.playwright_browsers)
     if own:
         return Browser(own, "playwright")
     for name in SYSTEM_BROWSERS:
@@ -129,7 +131,7 @@ def find_browser(configured: str | None = None) -> Browser:
         if found:
             return Browser(found, "system")
     raise BrowserNotFound(
-        f"no Chromium found (tried Playwright's browsers in {playwright_browsers_dir()} and "
+        f"no Chromium found (tried Playwright's browsers in {search.playwright_browsers} and "
         f"{', '.join(SYSTEM_BROWSERS)} on PATH); {SETUP_HINT}"
     )
 
@@ -204,7 +206,7 @@ def enable_rendering(crawler: Crawler, site: SiteConfig) -> str | None:
     settings = crawler.settings
     user_launch = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
     try:
-        browser = find_browser(user_launch.get("executable_path"))
+        browser = find_browser(BrowserSearch.from_settings(settings), user_launch.get("executable_path"))
     except BrowserNotFound as exc:
         return str(exc)
     concurrency = max(1, settings.getint("RASD_RENDER_CONCURRENCY"))

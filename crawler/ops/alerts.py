@@ -1,4 +1,4 @@
-"""Alerts: a JSON POST to RASD_ALERT_WEBHOOK when a site turns failing or blocked, or
+"""Alerts: a JSON POST to the alert webhook (RASD_ALERT_WEBHOOK) when a site turns failing or blocked, or
 recovers.
 
 Once per transition, not once per run: each site's last known state is kept in
@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import socket
 import urllib.error
 import urllib.request
@@ -27,7 +26,6 @@ from crawler.storage.store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_ENV = "RASD_ALERT_WEBHOOK"
 TIMEOUT = 10.0
 ALERT_STATES = (FAILING, BLOCKED)
 
@@ -76,11 +74,10 @@ def payload(event: str, site: SiteConfig, health: SiteHealth, previous: str | No
     }
 
 
-def record_health(store: Store, site: SiteConfig, webhook: str | None = None) -> SiteHealth:
+def record_health(store: Store, site: SiteConfig, webhook: str | None) -> SiteHealth:
     """Assess the site after a run, remember its state and send the alert for a transition.
 
     Callers hold the site's lease (or run a manual crawl), so one process at a time decides."""
-    webhook = webhook if webhook is not None else os.environ.get(WEBHOOK_ENV) or None
     health = site_health(store, site)
     previous_doc = store.get_site_health(site.name) or {}
     previous = previous_doc.get("state")

@@ -8,25 +8,23 @@ through it), because several processes rotating one file lose lines.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from platformdirs import user_log_path
 
-LOG_ENV = "RASD_LOG_FILE"
 MAX_BYTES = 10 * 1024 * 1024
 BACKUPS = 5
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def default_log_file() -> Path:
-    return Path(os.environ.get(LOG_ENV) or user_log_path("rasd", appauthor=False) / "rasd.log")
+    return user_log_path("rasd", appauthor=False) / "rasd.log"
 
 
-def setup_logging(log_file: Path | None = None, verbose: bool = False) -> Path:
-    path = Path(log_file or default_log_file()).expanduser()
+def setup_logging(log_file: Path, verbose: bool = False) -> Path:
+    path = log_file.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -30,14 +30,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from bson import ObjectId
 
-from crawler.config import ConfigError, SiteConfig, load_sites, site_dirs
+from crawler.config import ConfigError, SiteConfig, load_sites
 from crawler.ops.alerts import record_health
 from crawler.ops.leases import DEFAULT_TTL, Lease, owner_id
 from crawler.ops.runs import finish_run, latest_run, new_run
 from crawler.ops.watches import notify_watches
+from crawler.rasdconfig import RasdConfig
 from crawler.secrets import mask_secrets
 from crawler.storage.failover import FailoverStore
-from crawler.storage.spool import Spool, spool_dir
+from crawler.storage.spool import Spool
 from crawler.storage.store import DATABASE_ERRORS, Store, open_store, utcnow
 
 logger = logging.getLogger("rasd.schedule")
@@ -50,14 +51,12 @@ CONFIG_CHECK_INTERVAL = 60.0  # seconds between two looks for broken site files
 
 @dataclass
 class Options:
-    db: str
-    site_dirs: list[str]
+    config: RasdConfig  # resolved by `rasd schedule`; its crawl children resolve the same
     max_parallel: int = field(default_factory=lambda: os.cpu_count() or 1)
     grace: float = 30.0
     settings: Sequence[tuple[str, str]] = ()
     verbose: bool = False
     lease_ttl: float = DEFAULT_TTL
-    spool: str | None = None  # --spool, passed on to the crawls
 
 
 @dataclass
@@ -123,13 +122,13 @@ class CrawlScheduler:
     # --- lifetime ----------------------------------------------------------------------
 
     def start(self) -> list[Plan]:
-        with open_store(self.options.db) as store:
+        with open_store(self.options.config.db) as store:
             plans = plan(store, list(self.sites.values()))
         for p in plans:
             self.scheduler.add_job(self.run_site, p.trigger, args=[p.site.name], id=p.site.name,
                                    name=f"crawl {p.site.name}", next_run_time=p.next_run)
         logger.info("scheduling %d site(s), at most %d crawl(s) at once, database %s, scheduler %s",
-                    len(plans), self.options.max_parallel, mask_secrets(self.options.db), self.owner)
+                    len(plans), self.options.max_parallel, mask_secrets(self.options.config.db), self.owner)
         for line in describe(plans):
             logger.info("%s", line)
         self.scheduler.start()
@@ -163,7 +162,7 @@ class CrawlScheduler:
         self._report_config_problems()
         site = self.sites[name]
         try:
-            with open_store(self.options.db) as store:
+            with open_store(self.options.config.db) as store:
                 lease = Lease(store, name, self.owner, self.options.lease_ttl)
                 if not lease.acquire():
                     logger.info("%s: skipped, being crawled by %s", name, lease.holder)
@@ -178,7 +177,7 @@ class CrawlScheduler:
                         return
                     run_id = new_run(store, name, "schedule", scheduler=self.owner)
                     self._crawl(store, site, run_id, lease)
-                    health = record_health(store, site)
+                    health = record_health(store, site, self.options.config.alert_webhook)
                     notify_watches(store)
                     logger.info("%s: %s (%s)", name, health.state, health.reason)
                 finally:
@@ -195,7 +194,7 @@ class CrawlScheduler:
             self.config_checked = time.monotonic()
         problems: list[ConfigError] = []
         try:
-            load_sites(site_dirs(self.options.site_dirs), need=(), problems=problems)
+            load_sites(self.options.config.site_dirs, need=(), problems=problems)
         except ConfigError as exc:  # a sites folder removed meanwhile
             problems.append(exc)
         with self._reported_lock:
@@ -205,14 +204,10 @@ class CrawlScheduler:
                     logger.error("config problem (that site cannot be crawled until it is fixed): %s", problem)
 
     def _command(self, site: SiteConfig, run_id: ObjectId) -> list[str]:
-        # The database URI travels in the environment (see _crawl), never in argv: any user
-        # sees every process's arguments in `ps`, a password in the URI included.
+        # The configuration (the database URI among it) travels in the environment (see
+        # _crawl), never in argv: any user sees every process's arguments in `ps`.
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", site.name, "--trigger", "schedule",
                "--run-id", str(run_id), "--scheduler-pid", str(os.getpid())]
-        if self.options.spool:
-            cmd += ["--spool", self.options.spool]
-        for folder in self.options.site_dirs:
-            cmd += ["--sites", folder]
         for key, value in self.options.settings:
             cmd += ["-s", f"{key}={value}"]
         return [*cmd, "-v"] if self.options.verbose else cmd
@@ -220,7 +215,7 @@ class CrawlScheduler:
     def _crawl(self, store: Store, site: SiteConfig, run_id: ObjectId, lease: Lease) -> None:
         started = time.monotonic()
         child = subprocess.Popen(
-            self._command(site, run_id), env={**os.environ, "RASD_DB": self.options.db},
+            self._command(site, run_id), env=self.options.config.child_environment(os.environ),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True, text=True, encoding="utf-8",
             errors="replace",
@@ -281,10 +276,11 @@ class CrawlScheduler:
         """Store what crawls had to spool (articles, and run records whose database was down
         as the crawl ended), so that runs are judged by their real records. Segments a
         running crawl holds are left to it."""
-        spool = Spool(spool_dir(self.options.db, self.options.spool))
+        config = self.options.config
+        spool = Spool(config.spool)
         if not any(spool.waiting().values()):
             return
-        with FailoverStore(self.options.db, self.options.spool) as failover:
+        with FailoverStore(config.db, str(config.spool)) as failover:
             if failover.open():
                 c = failover.counts
                 logger.info("replayed %d spooled article(s) and %d run record update(s)",

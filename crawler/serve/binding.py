@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 
-TOKEN_ENV = "RASD_SERVE_TOKEN"
-
 
 def is_loopback(host: str) -> bool:
     if host == "localhost":

@@ -30,7 +30,7 @@ from crawler.storage.store import (
     embedded_write_check,
     is_mongo_uri,
     is_outage,
-    resolve_db,
+    require_db,
     utcnow,
 )
 
@@ -61,8 +61,8 @@ class FailoverCounts:
 
 
 class FailoverStore:
-    def __init__(self, uri: str | None = None, spool: str | None = None) -> None:
-        self.uri = resolve_db(uri)
+    def __init__(self, uri: str | None, spool: str | None = None) -> None:
+        self.uri = require_db(uri)
         self.spool = Spool(spool_dir(self.uri, spool))
         self.store: Store | None = None
         self.backlog = False  # this process has spooled articles not yet replayed

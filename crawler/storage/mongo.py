@@ -62,7 +62,7 @@ def text_search(search: analyzer.Search) -> str | None:
 
 
 class MongoStore(Store):
-    def __init__(self, uri: str | None = None) -> None:
+    def __init__(self, uri: str) -> None:
         super().__init__(uri)
         try:
             self.client: Any = pymongo.MongoClient(

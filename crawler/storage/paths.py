@@ -20,9 +20,12 @@ def legacy_db_path() -> Path:
     return user_data_path("rasd", appauthor=False) / "rasd.db"
 
 
-def resolve_db(uri: str | None = None) -> str:
-    """Explicit value, else RASD_DB, else the default embedded file."""
-    return uri or os.environ.get("RASD_DB") or str(default_db_path())
+def require_db(uri: str | None) -> str:
+    """The database a component was handed. Choosing one (flag, RASD_DB, default) is the
+    entry point's job (crawler.rasdconfig), done once; a component never falls back."""
+    if not uri:
+        raise ValueError("no database given: the entry point resolves it (crawler.rasdconfig.resolve_config)")
+    return uri
 
 
 def is_litemongo_store(path: str | os.PathLike[str]) -> bool:
@@ -30,10 +33,10 @@ def is_litemongo_store(path: str | os.PathLike[str]) -> bool:
     return (Path(path).expanduser() / DB_NAME / "articles").is_file()
 
 
-def legacy_default_problem(uri: str | None) -> str | None:
+def legacy_default_problem(uri: str) -> str | None:
     """What a user must run when the default store is still the old (litemongo) one and the
     new one does not exist yet; None otherwise. Nothing is moved or deleted for them."""
-    if resolve_db(uri) != str(default_db_path()) or default_db_path().exists():
+    if uri != str(default_db_path()) or default_db_path().exists():
         return None
     legacy = legacy_db_path()
     if not is_litemongo_store(legacy):

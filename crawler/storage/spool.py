@@ -63,11 +63,10 @@ class Record(NamedTuple):
 
 
 def spool_dir(uri: str, explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Where articles for this database wait: the explicit folder, else RASD_SPOOL, else
-    beside the embedded store (``<db>.spool``), else the user data folder for MongoDB."""
-    chosen = explicit or os.environ.get("RASD_SPOOL")
-    if chosen:
-        return Path(chosen).expanduser()
+    """Where articles for this database wait: the explicit folder, else beside the embedded
+    store (``<db>.spool``), else the user data folder for MongoDB."""
+    if explicit:
+        return Path(explicit).expanduser()
     if is_mongo_uri(uri):
         return user_data_path("rasd", appauthor=False) / "spool"
     db = Path(uri).expanduser()

@@ -171,7 +171,7 @@ def _match_expression(search: analyzer.Search) -> str | None:
 class SqliteStore(Store):
     """The embedded store in one SQLite file (plus its -wal and -shm while open)."""
 
-    def __init__(self, uri: str | None = None) -> None:
+    def __init__(self, uri: str) -> None:
         super().__init__(uri)
         self.path = Path(self.uri).expanduser()
         self._lock = threading.RLock()

@@ -31,7 +31,7 @@ from crawler.storage.paths import (  # noqa: F401 - part of this module's interf
     default_db_path,
     is_litemongo_store,
     legacy_db_path,
-    resolve_db,
+    require_db,
 )
 
 if TYPE_CHECKING:
@@ -193,11 +193,11 @@ class Store(ABC):
     masked_uri: str
     _holders: int
 
-    def __new__(cls, uri: str | None = None) -> Store:
+    def __new__(cls, uri: str) -> Store:
         return super().__new__(_backend(uri) if cls is Store else cls)
 
-    def __init__(self, uri: str | None = None) -> None:
-        self.uri = resolve_db(uri)
+    def __init__(self, uri: str) -> None:
+        self.uri = require_db(uri)
         self.masked_uri = mask_secrets(self.uri)
         self._holders = 0  # users of a shared store; 0 for a private one
 
@@ -206,7 +206,7 @@ class Store(ABC):
         """This process's one open store for the database; ``close`` releases it. The
         spider's look-ups, the store stage and the run records of a crawl share it (one
         MongoDB connection pool, one SQLite connection)."""
-        key = resolve_db(uri)
+        key = require_db(uri)
         with cls._shared_lock:
             store = cls._shared.get(key)
             if store is None:
@@ -568,8 +568,8 @@ class Store(ABC):
     def _close(self) -> None: ...
 
 
-def _backend(uri: str | None) -> type[Store]:
-    if is_mongo_uri(resolve_db(uri)):
+def _backend(uri: str) -> type[Store]:
+    if is_mongo_uri(require_db(uri)):
         from crawler.storage.mongo import MongoStore
 
         return MongoStore
@@ -578,7 +578,7 @@ def _backend(uri: str | None) -> type[Store]:
     return SqliteStore
 
 
-def open_store(uri: str | None = None) -> Store:
+def open_store(uri: str) -> Store:
     """MongoDB for ``mongodb://``/``mongodb+srv://`` URIs, else the embedded SQLite file
     (``Store(uri)`` does the same)."""
     return _backend(uri)(uri)
