@@ -90,7 +90,8 @@ class Worker:
             reap(self.server)
             runs = {text(k): text(v) for k, v in self.server.hgetall(keys.ACTIVE_RUNS).items()}
             for site, crawler in list(self.crawling.items()):
-                if runs.get(site) != crawler.spider.run_id and crawler.crawling and crawler.engine.running:
+                spider = crawler.spider if crawler.crawling and crawler.engine and crawler.engine.running else None
+                if spider is not None and runs.get(site) != spider.run_id:
                     self.leave_run(site, crawler)
             for site, run_id in runs.items():
                 if site in self.sites and overdue(self.server, self.sites[site], run_id):
