@@ -90,14 +90,14 @@ def child(argv: list[str]) -> None:
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
 
-    from bench.stagetiming import CrawlClock, timed_pipelines
+    from bench.stagetiming import CrawlClock, timed_stages
     from crawler.cli.runner import crawl, project_settings
     from crawler.rasdconfig import resolve_config
     from crawler.settings import EXTENSIONS
 
     settings = project_settings(
         resolve_config(db=args.db), RASD_SITE_DIRS=[args.sites], LOG_LEVEL="WARNING",
-        ITEM_PIPELINES=timed_pipelines(), EXTENSIONS={**EXTENSIONS, CrawlClock: 0},
+        **timed_stages(), EXTENSIONS={**EXTENSIONS, CrawlClock: 0},
         **FAST_SETTINGS,
     )
     [summary] = crawl([SITE_NAME], settings)

@@ -1,9 +1,10 @@
 """CPU seconds per pipeline stage, for the benchmark crawl only.
 
-Each stage in ``pipelines.STAGES`` is subclassed with a timed ``process_item`` and the
-benchmark crawl's ITEM_PIPELINES point at the subclasses, so production crawls carry no
-timing code at all. Thread CPU time is used: stages run on the reactor thread, and wall
-time on a shared machine would charge the stages for other processes' work.
+Each stage in ``pipelines.STAGES`` is subclassed with a timed ``process_item``, and the
+benchmark crawl's RASD_OFFLINE_STAGES (run by the spider's callback) and ITEM_PIPELINES
+point at the subclasses, so production crawls carry no timing code at all. Thread CPU time
+is used: stages run on the reactor thread, and wall time on a shared machine would charge
+the stages for other processes' work.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 
-from pipelines import STAGES
+from pipelines import ARTICLE_STAGES, OFFLINE_STAGES
 
 STAT_PREFIX = "bench/cpu_seconds/"
 
@@ -32,11 +33,11 @@ def timed(path: str) -> type:
     class Timed(stage):  # type: ignore[misc, valid-type]
         cpu_seconds = 0.0
 
-        @classmethod
-        def from_crawler(cls, crawler: Crawler) -> Any:
-            timed_stage = super().from_crawler(crawler)
-            crawler.signals.connect(timed_stage.report, signal=signals.spider_closed)
-            return timed_stage
+        def __init__(self, sites: Any, crawler: Crawler | None = None) -> None:
+            # Both ways a stage is made (by the spider, or as an item pipeline) come here.
+            super().__init__(sites, crawler)
+            if crawler is not None:
+                crawler.signals.connect(self.report, signal=signals.spider_closed)
 
         def process_item(self, item: Any) -> Any:
             start = time.thread_time()
@@ -53,9 +54,11 @@ def timed(path: str) -> type:
     return Timed
 
 
-def timed_pipelines() -> dict[type, int]:
-    """ITEM_PIPELINES with every stage timed, in the production order."""
-    return {timed(path): (i + 1) * 100 for i, path in enumerate(STAGES)}
+def timed_stages() -> dict[str, Any]:
+    """RASD_OFFLINE_STAGES and ITEM_PIPELINES with every stage timed, in the production order."""
+    after = enumerate(ARTICLE_STAGES, len(OFFLINE_STAGES))
+    return {"RASD_OFFLINE_STAGES": [timed(path) for path in OFFLINE_STAGES],
+            "ITEM_PIPELINES": {timed(path): (i + 1) * 100 for i, path in after}}
 
 
 class CrawlClock:

@@ -98,27 +98,7 @@ def script_language(text: str) -> str | None:
     return "ar"
 
 
-# What each character of a normalised key may be in published text, and what may sit
-# between two characters (tashkeel, tatweel, invisible marks): to find a normalised search
-# term in the original text, e.g. to highlight it.
-_SPELLINGS: dict[str, set[str]] = {}
-for _char, _key in _CHAR_MAP.items():
-    if _key:
-        _SPELLINGS.setdefault(_key, {_key}).add(_char)
-_IGNORABLE = "[" + _TASHKEEL.pattern[1:-1] + "".join(c for c, k in _CHAR_MAP.items() if not k) + "]*"
-
-
-def spelling_pattern(term: str) -> re.Pattern[str] | None:
-    """A pattern finding ``term`` in original text in any spelling that normalises like it
-    (أ/إ/ا, ى/ي, ة/ه, with or without tashkeel, ٣/3 …); None for a term with no letters."""
-    key = normalise(term)
-    if not key:
-        return None
-    parts = []
-    for char in key:
-        if char == " ":
-            parts.append(r"\s+")
-            continue
-        spellings = sorted(_SPELLINGS.get(char, {char}))
-        parts.append("[" + "".join(re.escape(c) for c in spellings) + "]" + _IGNORABLE)
-    return re.compile("".join(parts), re.IGNORECASE)
+# What may sit inside a published word without being part of its normalised form (tashkeel,
+# tatweel, invisible marks): a word of the original text is a run of \w and these, so that
+# the search analyzer finds مُحَمَّد or السـلام whole, e.g. to highlight them.
+IN_WORD_MARKS = "[" + _TASHKEEL.pattern[1:-1] + "".join(c for c, k in _CHAR_MAP.items() if not k) + "]"

@@ -1,7 +1,8 @@
 """Items flowing from the spider through the pipelines.
 
-The spider only fetches: it yields :class:`RawPage`. The parse stage turns a raw page into
-an :class:`Article`, which later stages enrich (normalised fields, dates, dedup marks).
+The spider's callback makes a :class:`RawPage` of a fetched page and runs the offline
+stages on it (pipelines/offline.py): the parse stage turns it into an :class:`Article`, which
+later stages enrich (normalised fields, dates, read-also links; then dedup marks).
 Their fields, and what each one is, are declared in crawler/model.py.
 """
 

@@ -1,7 +1,7 @@
 """Scrapy settings for Rasd. Site-specific behaviour lives in site configs, not here."""
 
 from crawler import __version__
-from pipelines import STAGES
+from pipelines import ARTICLE_STAGES, OFFLINE_STAGES
 
 BOT_NAME = "rasd"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -34,7 +34,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"  # items are named by URL, never dumped
 
-ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(STAGES)}
+# What happens to an article once the spider's callback has made it of a page (dedup, store);
+# the stages before run in the callback itself (RASD_OFFLINE_STAGES below, pipelines/offline.py).
+ITEM_PIPELINES = {path: (i + 1) * 100 for i, path in enumerate(ARTICLE_STAGES, len(OFFLINE_STAGES))}
 EXTENSIONS = {"crawler.cli.progress.Progress": 500, "crawler.ops.runs.RunRecorder": 510,
               "crawler.errors.CrawlErrors": 520, "crawler.cli.quietlog.QuietNetworkFailures": 530}
 # Before Scrapy's RobotsTxtMiddleware (100): applies a site's explicit robots.txt opt-out.
@@ -60,6 +62,7 @@ RASD_ALERT_WEBHOOK = None  # where a site's change to failing/blocked (and back)
 RASD_CHROMIUM = None       # an explicit Chromium/Chrome executable for `render = true` sites
 RASD_PLAYWRIGHT_BROWSERS = None  # where `playwright install` put its browsers
 RASD_SITE_NAMES: list[str] = []  # the sites being crawled: only their config files must load; empty = all
+RASD_OFFLINE_STAGES = list(OFFLINE_STAGES)  # page → article, in order, run by the spider's callback
 RASD_PROGRESS = False     # one line per stored article on stderr
 RASD_TRIGGER = "manual"   # recorded in each run: "manual" (rasd crawl) or "schedule"
 RASD_RUN_ID = None        # run record id assigned by the scheduler; None = a new record

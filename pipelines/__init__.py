@@ -1,7 +1,9 @@
-"""Item pipeline stages, one module each, in data-flow order.
+"""The stages a page goes through, one module each, in data-flow order.
 
-``STAGES`` is the single definition of the order: Scrapy's ITEM_PIPELINES is built from it,
-and ``rasd parse`` runs its offline part so that it prints exactly what a crawl stores.
+The order is defined here once. ``OFFLINE_STAGES`` turn a fetched page into an article
+(:class:`pipelines.offline.OfflineStages`): the spider's callback runs them on every page it
+fetches, ``rasd parse`` on a saved one, so both see the same article. ``ARTICLE_STAGES``
+are what happens to an article once it exists: Scrapy's ITEM_PIPELINES are built from them.
 """
 
 OFFLINE_STAGES = (
@@ -10,4 +12,5 @@ OFFLINE_STAGES = (
     "pipelines.dates.DatesPipeline",
     "pipelines.readalso.ReadAlsoPipeline",
 )
-STAGES = (*OFFLINE_STAGES, "pipelines.dedup.DedupPipeline", "pipelines.store.StorePipeline")
+ARTICLE_STAGES = ("pipelines.dedup.DedupPipeline", "pipelines.store.StorePipeline")
+STAGES = (*OFFLINE_STAGES, *ARTICLE_STAGES)

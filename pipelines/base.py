@@ -7,8 +7,9 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
-from crawler.config import SiteConfig, load_sites
+from crawler.config import SiteConfig
 from crawler.errors import record_error
+from crawler.resources import crawl_resources
 from crawler.stats import PREFIX
 from crawler.urls import canonical_url
 
@@ -23,7 +24,8 @@ class Stage:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(sites_for(crawler), crawler)
+        """As an item pipeline: the crawl's site configs (crawler.resources)."""
+        return cls(crawl_resources(crawler).sites, crawler)
 
     def site(self, item: Mapping[str, Any]) -> SiteConfig | None:
         name = item.get("site")
@@ -45,15 +47,3 @@ class Stage:
         """A counted, sampled error in the run's stats (see crawler.errors)."""
         record_error(self.crawler.stats if self.crawler is not None else None, kind, message)
 
-
-def sites_for(crawler: Crawler) -> dict[str, SiteConfig]:
-    """Site configs for this crawler, loaded once and shared by the spider and stages."""
-    cached = getattr(crawler, "_rasd_sites", None)
-    if cached is None:
-        dirs = crawler.settings.getlist("RASD_SITE_DIRS") or None
-        # Only the crawled sites' files must load; another broken one is left out (the CLI
-        # and the scheduler report it), since read-also links rarely need it.
-        need = crawler.settings.getlist("RASD_SITE_NAMES") or None
-        cached = load_sites(dirs, need=need)
-        crawler._rasd_sites = cached  # type: ignore[attr-defined]
-    return cached

@@ -20,6 +20,7 @@ from twisted.internet import task
 from crawler import stats as keys  # named so: failover.SPOOLED is the store outcome
 from crawler.items import Article
 from crawler.model import ARTICLE, RAW_PAGE, fields_with
+from crawler.resources import crawl_resources
 from crawler.storage.failover import SPOOLED, FailoverStore, RejectedDocument
 from pipelines.base import Stage
 
@@ -37,15 +38,16 @@ def to_document(item: Item) -> dict[str, Any]:
 
 class StorePipeline(Stage):
     def open_spider(self) -> None:
-        settings = self.crawler.settings if self.crawler else None
-        self.store = FailoverStore(settings.get("RASD_DB") if settings else None,
-                                   settings.get("RASD_SPOOL") if settings else None)
+        assert self.crawler is not None  # an item pipeline: always made by a crawler
+        settings = self.crawler.settings
+        # The crawl's failover store, on the connection the spider and the run record share.
+        self.store: FailoverStore = crawl_resources(self.crawler).failover()
         self._ticks, self._wait = 0, 1
         self.store.open()
         self._last_attempt = time.monotonic()
         self._publish()
         self.retry_loop: task.LoopingCall | None = None
-        interval = settings.getfloat("RASD_STORE_RETRY_INTERVAL", 30.0) if settings else 0
+        interval = settings.getfloat("RASD_STORE_RETRY_INTERVAL", 30.0)
         if interval > 0:
             self.retry_loop = task.LoopingCall(self.retry)
             self.retry_loop.start(interval, now=False)

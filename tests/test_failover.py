@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.storage.failover import SPOOLED, FailoverStore, RejectedDocument
+from crawler.storage.shared import SharedStore
 from crawler.storage.store import Store, is_outage, utcnow
 from tests.faults import WriteLock, stored_docs
 
@@ -94,24 +95,25 @@ def test_drop_duplicates_survives_the_spool(tmp_path: Path) -> None:
     assert all("_drop_duplicates" not in d for d in docs)
 
 
-def test_one_shared_connection_per_process_until_the_last_holder_releases_it(tmp_path: Path) -> None:
+def test_one_shared_connection_per_crawl_until_the_last_holder_releases_it(tmp_path: Path) -> None:
     """The spider's look-ups, the store stage and run records share one connection. A
     failed shared store is discarded: new users get a fresh connection, old holders keep
     theirs until they let go."""
     db = str(tmp_path / "rasd.db")
-    first, second = Store.shared(db), Store.shared(db)
+    shared = SharedStore(db)  # what a crawl's resources hold (crawler.resources)
+    first, second = shared.acquire(), shared.acquire()
     assert first is second
     first.close()
     second.save_article(doc(1))  # still open for the other holder
     second.close()  # the last release closes it: the next user opens a new one
-    third, fourth = Store.shared(db), Store.shared(db)
+    third, fourth = shared.acquire(), shared.acquire()
     assert third is not first and third is fourth
     third.discard()
-    fifth = Store.shared(db)
+    fifth = shared.acquire()
     assert fifth is not fourth
     assert next(fourth.iter_articles())["url"] == doc(1)["url"]  # the old holder keeps its own
     fourth.close()
     fifth.close()
-    last = Store.shared(db)
+    last = shared.acquire()
     assert last is not fifth
     last.close()

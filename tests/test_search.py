@@ -6,9 +6,13 @@ above a passing mention."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from crawler.storage import sqlite
 from crawler.storage.analyzer import parse_search, terms
 from crawler.storage.query import ArticleQuery
 from crawler.storage.store import Store
@@ -110,3 +114,80 @@ def test_an_edited_article_is_found_by_its_new_words_only(store: Store) -> None:
                         "fingerprint": "v2"})
     assert found(store, "عمان") == [] and found(store, "أول") == []
     assert found(store, "الرياض") == found(store, "معدل") == found(store, "المؤتمر") == ["edit"]
+
+
+def common_corpus(target: Store, n: int = 60) -> None:
+    """``n`` stories all holding «الحكومة» a varying number of times (so their scores differ),
+    on three sites, published in an order unlike the order they are stored in."""
+    docs = []
+    for i in range(n):
+        body = " ".join(["أعلنت الحكومة قرارا جديدا."] * (1 + i % 7) + ["وتابع المراسلون التفاصيل."] * (i % 5))
+        docs.append({"url": f"https://news.example/c{i}", "site": ("a", "b", "c")[i % 3], "fingerprint": f"c{i}",
+                     "title": f"الحكومة في خبر {i}" if i % 11 == 0 else f"خبر رقم {i}", "body": body,
+                     "language": "ar" if i % 4 else "en", "published": DAY + timedelta(hours=(i * 17) % n)})
+    target.import_articles(docs)
+
+
+def test_page_total_and_facets_agree_from_one_query(store: Store) -> None:  # noqa: F811
+    common_corpus(store)
+    fill(store)
+    for q in (ArticleQuery(search="الحكومة", sites=("b",), facets=True, limit=7),
+              ArticleQuery(search="الحكومة", language="ar", facets=True, limit=7, sort="date"),
+              ArticleQuery(facets=True, limit=7, sites=("a", "ex"))):
+        page = store.find_articles(q)
+        everything = store.find_articles(replace(q, limit=0, facets=False)).items
+        assert page.exact and page.facets_exact and page.ranked_among is None
+        assert page.total == len(everything) == store.count_articles(q)
+        assert page.facets == store.site_counts(replace(q, sites=()))
+        assert page.total == sum(n for s, n in page.facets.items() if s in q.sites or not q.sites)
+        assert [d["url"] for d in page.items] == [d["url"] for d in everything[:7]]
+
+
+def test_the_large_match_plan_gives_the_full_rankings_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan for common words (chosen above LARGE_MATCHES), forced here on a small store
+    where the full ranking can run beside it: with every match among the newest ranked, its
+    pages are the full ranking's; with fewer, its relevance page is the best of the newest
+    RANKED_NEWEST, it says so, and its estimates are labelled; its date order stays exact."""
+    with Store(str(tmp_path / "s.db")) as target:
+        common_corpus(target)
+        queries = [ArticleQuery(search="الحكومة", limit=10), ArticleQuery(search="الحكومة", limit=10, offset=10),
+                   ArticleQuery(search="الحكومة", sort="date", limit=10, offset=5),
+                   ArticleQuery(search="الحكومة", sites=("a",), language="ar", limit=5, facets=True),
+                   ArticleQuery(search="الحكومة", sort="date", sites=("c",), limit=5, facets=True)]
+        full = [target.find_articles(q) for q in queries]
+        deep_full = target.find_articles(replace(queries[0], offset=40))
+        monkeypatch.setattr(sqlite, "LARGE_MATCHES", 5)
+        for q, expected in zip(queries, full, strict=True):
+            page = target.find_articles(q)
+            assert [(d["url"], d.get("score")) for d in page.items] == [(d["url"], d["score"]) for d in expected.items]
+            assert (page.total, page.facets) == (expected.total, expected.facets)
+            assert page.exact and page.facets_exact
+            assert page.ranked_among == (60 if q.sort == "relevance" else None)
+        monkeypatch.setattr(sqlite, "RANKED_NEWEST", 30)
+        newest = {f"https://news.example/c{i}" for i in range(30, 60)}  # stored last
+        page = target.find_articles(queries[0])
+        ranking = target.find_articles(replace(queries[0], limit=0)).items  # unpaged: the full ranking
+        best_of_newest = [d["url"] for d in ranking if d["url"] in newest]
+        assert [d["url"] for d in page.items] == best_of_newest[:10]
+        assert page.ranked_among == 30 and page.total == 60 and page.exact  # the index's own count
+        filtered = target.find_articles(queries[4])
+        assert [d["url"] for d in filtered.items] == [d["url"] for d in full[4].items]  # date order: exact
+        assert not filtered.exact and not filtered.facets_exact  # estimated from the newest 30: labelled
+        assert filtered.total >= len(filtered.items) and sum(filtered.facets.values()) == 60
+        deep = target.find_articles(replace(queries[0], offset=40))  # beyond the newest 30: the full ranking
+        assert [(d["url"], d["score"]) for d in deep.items] == [(d["url"], d["score"]) for d in deep_full.items]
+
+
+def test_rasd_articles_says_when_a_total_is_estimated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from crawler.cli.main import main  # in-process: the plan's thresholds are monkeypatched
+
+    db = str(tmp_path / "s.db")
+    with Store(db) as target:
+        common_corpus(target)
+    monkeypatch.setattr(sqlite, "LARGE_MATCHES", 5)
+    monkeypatch.setattr(sqlite, "RANKED_NEWEST", 30)
+    assert main(["articles", "--db", db, "--search", "الحكومة", "--limit", "3"]) == 0
+    assert "showing 3 of 60, best of the newest 30 matches first" in capsys.readouterr().err
+    assert main(["articles", "--db", db, "--search", "الحكومة", "--site", "a", "--limit", "3"]) == 0
+    assert "of about " in capsys.readouterr().err

@@ -274,3 +274,27 @@ def test_token_is_required_off_this_machine_and_checked(tmp_path: Path) -> None:
         assert status == 200 and b'action="/login"' in body
         status, _, body = get(base, "/healthz")  # monitors need no token: it tells nothing else
         assert status == 200 and json.loads(body) == {"status": "ok"}
+
+
+def test_one_search_gives_agreeing_page_total_and_facets_and_labels_estimates(
+        app: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    base = app["base"]
+    hits = api(base, "/api/articles", q="الاخبار", size=10)
+    assert hits["total_exact"] and hits["facets_exact"] and hits["ranked_among"] is None
+    assert hits["total"] == sum(hits["facets"].values()) == 26
+    if app["db"].startswith("mongodb"):
+        return
+    # The embedded store's plan for common words, forced on this small store (the app runs
+    # in this process): ranked among the newest 10 of 26 matches, estimates labelled.
+    from crawler.storage import sqlite
+
+    monkeypatch.setattr(sqlite, "LARGE_MATCHES", 5)
+    monkeypatch.setattr(sqlite, "RANKED_NEWEST", 10)
+    large = api(base, "/api/articles", q="الاخبار", size=5)
+    assert large["ranked_among"] == 10 and large["total"] == 26 and large["total_exact"]
+    assert not large["facets_exact"] and len(large["items"]) == 5
+    narrowed = api(base, "/api/articles", q="الاخبار", site="watan", size=5)
+    assert not narrowed["total_exact"]
+    _, _, html = get(base, "/", q="الاخبار", site="watan", size=5)
+    text = html.decode()
+    assert 'class="about"' in text and "رُتّبت بالصلة أحدث 10 مطابقة" in text and "~" in text

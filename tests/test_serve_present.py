@@ -3,15 +3,16 @@ links only for http(s), bidi controls out of shown URLs, Arabic dates, search pa
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 from starlette.datastructures import QueryParams
 
-from crawler.arabic import spelling_pattern
 from crawler.serve.params import BadRequest, parse_search
-from crawler.serve.present import arabic_date, highlight, safe_href, search_terms, shown_url, snippet, term_pattern
+from crawler.serve.present import arabic_date, marked, safe_href, shown_url, snippet, title
 from crawler.serve.security import safe_next
+from crawler.storage.analyzer import excerpt, highlights, mark
 from crawler.storage.analyzer import parse_search as analyze_search
 
 
@@ -24,26 +25,43 @@ from crawler.storage.analyzer import parse_search as analyze_search
     ("عام 2023", "في عام ٢٠٢٣ بدأ", "عام ٢٠٢٣"),   # Arabic-Indic digits
     ("Gaza", "news from GAZA today", "GAZA"),
 ])
-def test_spelling_pattern_finds_the_published_spelling(term: str, text: str, found: str) -> None:
-    pattern = spelling_pattern(term)
-    assert pattern is not None and pattern.search(text).group() == found
+def test_the_analyzer_marks_the_published_spelling(term: str, text: str, found: str) -> None:
+    # Titles and snippets are both marked this way (analyzer.mark / analyzer.excerpt): the
+    # spelling regex that highlighted titles before is gone.
+    runs = mark(text, analyze_search(term))
+    assert " ".join(t for t, hit in runs if hit) == found
+    assert "".join(t for t, _ in runs) == text  # the published text, whole
 
 
 def test_highlight_escapes_everything_but_its_own_marks() -> None:
-    pattern = term_pattern(search_terms('"الأخبار" <b> -مصر'))
-    out = highlight("<script>x</script> الاخبار <b>", pattern)
-    assert str(out) == "&lt;script&gt;x&lt;/script&gt; <mark>الاخبار</mark> <mark>&lt;b&gt;</mark>"
-    assert search_terms('غزة -مصر "وقف اطلاق"') == ["غزة", "وقف اطلاق"]
-    assert search_terms('"غير مغلق') == ["غير", "مغلق"]
+    out = marked(mark("<script>x</script> الاخبار <b>", analyze_search('"الأخبار" <b> -مصر')))
+    # The analyzer's words: "<b>" is the word b between escaped brackets.
+    assert str(out) == "&lt;script&gt;x&lt;/script&gt; <mark>الاخبار</mark> &lt;<mark>b</mark>&gt;"
+    hits = [t for t, hit in mark("غزة ومصر: وقف اطلاق النار", analyze_search('غزة -مصر "وقف اطلاق"')) if hit]
+    assert hits == ["غزة", "وقف", "اطلاق"]  # an excluded word is never marked
+    assert [t for t, hit in mark("غير مغلق", analyze_search('"غير مغلق')) if hit] == ["غير", "مغلق"]
 
 
 def test_snippet_is_the_stretch_with_the_matches_marked_by_the_search_analyzer() -> None:
     body = "مقدمة طويلة " * 40 + "ارتفعت أسعار <والنفط> اليوم. " + "خاتمة " * 60
-    out = str(snippet({"body": body}, analyze_search("النفط")))
+    out = str(marked(excerpt(body, analyze_search("النفط"))))
     # A clitic-prefixed spelling is marked (the analyzer's match), the rest escaped, no brackets.
     assert out.startswith("… ") and out.endswith(" …") and "&lt;<mark>والنفط</mark>&gt;" in out
     assert "[" not in out
-    assert str(snippet({"body": "نص قصير"}, None)) == "نص قصير"
+    assert str(snippet({"body": "نص قصير"})) == "نص قصير"
+
+
+def test_title_and_snippet_of_a_found_article_are_marked_alike() -> None:
+    # Each spelling is matched through normalisation: tashkeel, alef forms, Persian ی/ک,
+    # Arabic-Indic digits; the page marks the same published words in the title and the snippet.
+    text = "مُحَمَّد يزور بیروت وإسرائيل والکویت عام ٢٠٢٣ <مع> الوفد"
+    doc = {"title": text, "body": "في الخبر: " + text}
+    highlights(doc, analyze_search("محمد بيروت اسرائيل الكويت 2023"))
+    in_title = re.findall("<mark>(.*?)</mark>", str(title(doc)))
+    in_snippet = re.findall("<mark>(.*?)</mark>", str(snippet(doc)))
+    assert in_title == in_snippet == ["مُحَمَّد", "بیروت", "وإسرائيل", "والکویت", "٢٠٢٣"]
+    assert "&lt;مع&gt;" in str(title(doc)) and "&lt;مع&gt;" in str(snippet(doc))
+    assert doc["snippet"] == "في الخبر: [مُحَمَّد] يزور [بیروت] [وإسرائيل] [والکویت] عام [٢٠٢٣] <مع> الوفد"
 
 
 @pytest.mark.parametrize(("url", "href"), [

@@ -34,7 +34,10 @@ def run(args: argparse.Namespace, config: RasdConfig) -> int:
                   "(`rasd sites` lists them; `rasd demo` serves an offline demo site)", file=sys.stderr)
         elif args.limit and page.total > len(articles):
             order = "best matches first" if args.search and args.sort == "relevance" else "newest first"
-            print(f"rasd: showing {len(articles)} of {page.total}, {order}; see more with "
+            if page.ranked_among:
+                order = f"best of the newest {page.ranked_among} matches first"
+            total = page.total if page.exact else f"about {page.total} (estimated from the newest matches)"
+            print(f"rasd: showing {len(articles)} of {total}, {order}; see more with "
                   f"--limit N or --limit 0 (all), or narrow with --site/--since/--search; "
                   f"--count counts them", file=sys.stderr)
     return EXIT_OK

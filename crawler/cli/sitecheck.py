@@ -17,10 +17,11 @@ own network before scheduling: a datacenter is often refused where a home networ
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,12 +35,12 @@ from twisted.python.failure import Failure
 from crawler.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, CliError, table
 from crawler.config import SiteConfig
 from crawler.fetch.blocking import advice_for, is_blocked_kind
+from crawler.fetch.discovery import Entry
 from crawler.model import fields_with
 from crawler.rasdconfig import RasdConfig
-from crawler.spiders.news import NewsSpider
+from crawler.spiders.news import Found, NewsSpider
 from crawler.storage.query import iso
 from crawler.urls import display_url, join_url
-from pipelines import OFFLINE_STAGES
 
 MAX_SHOWN_LINKS = 5
 OK, BLOCKED, FAILING = "ok", "blocked", "failing"
@@ -117,17 +118,21 @@ class CheckReport:
 
 
 class CheckSpider(NewsSpider):
+    """The crawl's spider, asked for one article: it reads entry points with the spider's
+    own ``*_entries`` (what a feed, sitemap or listing gives), requests the first article
+    entry as a crawl would, and reads it with the spider's ``read_article`` — whose
+    read-also links it shows, never follows."""
+
     name = "sitecheck"
 
     def __init__(self, site: str | None = None, **kwargs: Any) -> None:
         super().__init__(site=site, **kwargs)
         self.report = CheckReport(site=site or "")
-        self._collecting: list[tuple[str, dict[str, str]]] | None = None
 
-    def _entries(self) -> list[tuple[str, str, Any]]:
-        return ([("feed", u, self.parse_feed) for u in self.site.feeds]
-                + [("sitemap", u, self.parse_sitemap) for u in self.site.sitemaps]
-                + [("listing", u, self.parse_listing) for u in self.site.start_urls])
+    def _entries(self) -> list[tuple[str, str, Callable[[Response], Any]]]:
+        return ([("feed", u, self.feed_entries) for u in self.site.feeds]
+                + [("sitemap", u, self.sitemap_entries) for u in self.site.sitemaps]
+                + [("listing", u, self.listing_entries) for u in self.site.start_urls])
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.skipped_without_browser():
@@ -154,21 +159,21 @@ class CheckSpider(NewsSpider):
         index = response.meta["entry_index"]
         result = self.report.entries[-1]
         result.status = response.status
-        kind, _, parse = self._entries()[index]
-        self._collecting = []
-        output = parse(response)  # feeds and sitemaps are read asynchronously, listings not
-        produced = [r async for r in output] if hasattr(output, "__aiter__") else list(output or ())
-        children = [r for r in produced if isinstance(r, scrapy.Request)]
-        found, self._collecting = self._collecting, None
-        result.article_links = [url for url, _ in found]
-        if found:
-            url, hints = found[0]
+        kind, _, entries_of = self._entries()[index]
+        found = entries_of(response)  # feeds and sitemaps are read asynchronously, listings not
+        if inspect.isawaitable(found):
+            found = await found
+        found = found or Found()
+        links = self.own_links(found.articles, response.url)
+        result.article_links = [url for url, _ in links]
+        if links:
+            url, hints = links[0]
             self.report.article_url = url
-            for request in super().article_request(url, response.url, hints=hints):
-                yield request.replace(errback=self.article_failed)
+            for request in self.article_request(url, response.url, hints=hints):
+                yield request.replace(callback=self.check_article, errback=self.article_failed)
             return
-        sitemap_children = [r for r in children if kind == "sitemap" and r.callback == self.parse_sitemap]
-        probes = [r for r in children if r.callback == self.probe_feed]
+        sitemap_children = [r for r in found.requests if kind == "sitemap" and r.callback == self.parse_sitemap]
+        probes = [r for r in found.requests if r.callback == self.probe_feed]
         if probes:  # an empty feed: is it empty for bots only? then the next entry point
             yield probes[0].replace(callback=self.check_probe, errback=self.check_probe_failed,
                                     meta={**probes[0].meta, "entry_index": index})
@@ -178,19 +183,25 @@ class CheckSpider(NewsSpider):
         for request in following:
             yield request
 
-    def article_request(self, url: str, referer: str, hints: dict[str, str] | None = None,
-                        depth: int = 0) -> Any:
-        """While an entry point is parsed, only note its article links."""
-        if self._collecting is None:
-            return super().article_request(url, referer, hints=hints, depth=depth)
-        url = join_url(referer, url)  # as linked: that spelling is what the check requests
-        key = self.site.canonical(url) if url else ""
-        if key and self.site.owns(key) and key not in (self.site.canonical(u) for u, _ in self._collecting):
-            self._collecting.append((url, hints or {}))
-        return iter(())
+    def own_links(self, entries: list[Entry], referer: str) -> list[tuple[str, dict[str, str]]]:
+        """The site's own article links among an entry point's, once each, as linked: that
+        spelling is what the check requests."""
+        links: list[tuple[str, dict[str, str]]] = []
+        seen: set[str] = set()
+        for entry in entries:
+            url = join_url(referer, entry.url)
+            key = self.site.canonical(url) if url else ""
+            if key and self.site.owns(key) and key not in seen:
+                seen.add(key)
+                links.append((url, entry.hints))
+        return links
 
-    def on_read_also(self, item: Mapping[str, Any], links: list[dict[str, str]]) -> None:
-        """A check fetches one article; read-also links are shown, not followed."""
+    def check_article(self, response: Response) -> Iterator[Any]:
+        """The article as a crawl reads it; its read-also links are shown, not followed."""
+        self.report.article_status = response.status
+        parsed = self.read_article(response)
+        if parsed is not None:
+            yield parsed.article
 
     def check_probe(self, response: Response) -> Iterator[scrapy.Request]:
         self.probe_feed(response)
@@ -221,16 +232,12 @@ class CheckSpider(NewsSpider):
         if is_blocked_kind(kind):
             self.report.blocked.append((kind, message))
 
-    def parse_article(self, response: Response) -> Any:
-        self.report.article_status = response.status
-        yield from super().parse_article(response)
-
 
 def check_settings(settings: Settings) -> Settings:
     """The crawl's settings minus storing, deduplication and progress output."""
     settings = settings.copy()
-    settings.set("ITEM_PIPELINES", {path: (i + 1) * 100 for i, path in enumerate(OFFLINE_STAGES)},
-                 priority="cmdline")
+    # The spider's callback makes the article (RASD_OFFLINE_STAGES); nothing happens after.
+    settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     settings.set("EXTENSIONS", {"crawler.cli.progress.Progress": None}, priority="cmdline")
     # A check always fetches its article, stored or not, and opens no database.
     settings.set("RASD_INCREMENTAL", False, priority="cmdline")

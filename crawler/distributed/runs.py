@@ -115,7 +115,7 @@ def overdue(server: redis.Redis, site: SiteConfig, run_id: str) -> bool:
     return opened is not None and server.time()[0] - int(opened) >= site.max_duration
 
 
-def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str, webhook: str | None,
+def close_run(server: redis.Redis, store: Store, site: SiteConfig, run_id: str, webhook: str | None,
               timed_out: bool = False) -> None:
     """Write the run's record from the sum of every worker's stats, then forget the run
     (and, when it ran out of time, the requests it had not reached)."""
@@ -129,11 +129,10 @@ def close_run(server: redis.Redis, db: str | None, site: SiteConfig, run_id: str
                   status="degraded" if status == "ok" and stats.get(DEGRADED) else status)
     if timed_out:
         fields["status"] = "timeout"
-    with Store.shared(db) as store:
-        apply_update(store, {"_id": ObjectId(run_id), "set": fields})
-        finish_run(store, ObjectId(run_id), fields["status"],
-                   f"stopped after exceeding max_duration ({site.max_duration}s)" if timed_out else None)
-        record_health(store, site, webhook)
+    apply_update(store, {"_id": ObjectId(run_id), "set": fields})
+    finish_run(store, ObjectId(run_id), fields["status"],
+               f"stopped after exceeding max_duration ({site.max_duration}s)" if timed_out else None)
+    record_health(store, site, webhook)
     server.eval(_END_RUN, 7, keys.ACTIVE_RUNS, keys.run_info(run_id), keys.run_stats(run_id),
                 keys.seen(run_id), *(keys.run_samples(run_id, name) for name in SAMPLE_STATS),
                 keys.requests(site.name), site.name, run_id, keys.processing(site.name, "*"))
@@ -181,8 +180,8 @@ class DistributedRunRecorder(RunRecorder):
                 raise DontCloseSpider
             if not server.set(keys.run_closing(spider.run_id), frontier.worker, nx=True, ex=300):
                 raise DontCloseSpider  # another worker is writing the record
-            settings = self.crawler.settings
-            close_run(server, settings.get("RASD_DB"), spider.site, spider.run_id, settings.get("RASD_ALERT_WEBHOOK"))
+            with self.resources().store() as store:
+                close_run(server, store, spider.site, spider.run_id, self.crawler.settings.get("RASD_ALERT_WEBHOOK"))
         except REDIS_ERRORS:
             raise DontCloseSpider from None
         except DATABASE_ERRORS as exc:

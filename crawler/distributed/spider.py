@@ -53,12 +53,10 @@ class DistributedNewsSpider(NewsSpider):
                                                dont_filter=True) for url in site.start_urls)]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.store_problem:
-            self.record_error("store", self.store_problem)
         return
-        # Never runs (hence the ignore): it makes start() an async generator that yields
-        # nothing, since the frontier feeds this spider.
-        yield  # type: ignore[unreachable]
+        # Never runs: it makes start() an async generator that yields nothing, since the
+        # frontier feeds this spider.
+        yield
 
     def parse_listing(self, response: Response) -> Any:
         if self.backfill:  # every page counts as the first: pagination is followed to its end

@@ -29,7 +29,7 @@ from crawler.distributed.frontier import HAND_BACK
 from crawler.distributed.runs import close_run, overdue, run_is_backfill
 from crawler.distributed.spider import DistributedNewsSpider
 from crawler.storage.neardup import load_hashing
-from crawler.storage.store import DATABASE_ERRORS
+from crawler.storage.store import DATABASE_ERRORS, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +123,8 @@ class Worker:
         logger.warning("run %s of %s is over its time limit of %ds: stopping it", run_id, site.name,
                        site.max_duration)
         try:
-            close_run(self.server, self.settings.get("RASD_DB"), site, run_id, self.settings.get("RASD_ALERT_WEBHOOK"),
-                      timed_out=True)
+            with open_store(self.settings["RASD_DB"]) as store:
+                close_run(self.server, store, site, run_id, self.settings.get("RASD_ALERT_WEBHOOK"), timed_out=True)
         except DATABASE_ERRORS as exc:
             logger.warning("cannot write the run record of %s yet: %s", site.name, exc)
             self.server.delete(keys.run_closing(run_id))

@@ -47,12 +47,14 @@ from crawler.stats import (
     family,
 )
 from crawler.storage.query import iso
-from crawler.storage.spool import RUN, Spool, spool_dir
+from crawler.storage.spool import RUN, Spool
 from crawler.storage.store import DATABASE_ERRORS, Store, utcnow
 
 if TYPE_CHECKING:  # Scrapy only when a crawl records its run, not for `rasd runs`/`status`
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
+
+    from crawler.resources import CrawlResources
 
 logger = logging.getLogger(__name__)
 
@@ -289,10 +291,16 @@ class RunRecorder:
             on_insert["status"] = "running"
         return {"_id": self.run_id, "set": fields, "on_insert": on_insert}
 
+    def resources(self) -> CrawlResources:
+        """The crawl's database and spool (crawler.resources)."""
+        from crawler.resources import crawl_resources  # a crawl's part: `rasd runs` loads no Scrapy
+
+        return crawl_resources(self.crawler)
+
     def _write(self, update: dict[str, Any]) -> str | None:
         """Write the update to the database; the problem (masked) when it is unavailable."""
         try:
-            with Store.shared(self.crawler.settings.get("RASD_DB")) as store:
+            with self.resources().store() as store:
                 record = apply_update(store, update)
         except DATABASE_ERRORS as exc:
             return mask_secrets(str(exc))
@@ -302,8 +310,7 @@ class RunRecorder:
 
     def _spool(self, update: dict[str, Any], problem: str) -> None:
         """Record keeping never breaks a crawl: when even the spool fails, it is logged."""
-        settings = self.crawler.settings
-        spool = Spool(spool_dir(settings.get("RASD_DB"), settings.get("RASD_SPOOL")))
+        spool = Spool(self.resources().spool_dir)
         try:
             spool.append(update, utcnow(), RUN)
             spool.close()  # synced and unlocked: replayable at once

@@ -114,7 +114,8 @@ def create_app(config: ServeConfig) -> Starlette:
 
     async def feed(request: Request) -> Response:
         s = parse_search(request.query_params, default_size=FEED_SIZE)
-        results = await access.run(views.search_view, Search(replace(s.query, offset=0), 1, s.size))
+        # A feed is a search's newest matches, whatever the page's order.
+        results = await access.run(views.search_view, Search(replace(s.query, offset=0, sort="date"), 1, s.size))
         summaries = [m.striptags() for m in results.snippets]  # a feed summary is plain text
         base = str(request.base_url)
         query = urlencode(s.params(page="", size=""), doseq=True)
@@ -141,8 +142,9 @@ def create_app(config: ServeConfig) -> Starlette:
             item = public(doc)
             item.update({k: doc[k] for k in ("score", "snippet") if k in doc})
             items.append(item)
-        return JSONResponse({"total": results.total, "page": s.page, "size": s.size, "pages": results.pages,
-                             "facets": results.facets, "items": items})
+        return JSONResponse({"total": results.total, "total_exact": results.exact, "page": s.page, "size": s.size,
+                             "pages": results.pages, "facets": results.facets, "facets_exact": results.facets_exact,
+                             "ranked_among": results.ranked_among, "items": items})
 
     async def api_article(request: Request) -> Response:
         ref = (request.query_params.get("ref") or request.path_params.get("ref") or "").strip()

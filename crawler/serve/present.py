@@ -10,70 +10,40 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from crawler.arabic import spelling_pattern
-from crawler.storage import analyzer
-from crawler.storage.analyzer import Search
+from crawler.storage.analyzer import Marked
 
 SNIPPET_CHARS = 240
-# Marks around matches inside a snippet before escaping: control characters, which stored text
-# never holds (they are removed from pages before extraction).
-_OPEN, _CLOSE = "\x02", "\x03"
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
            "أكتوبر", "نوفمبر", "ديسمبر")
 
 
-def search_terms(search: str | None) -> list[str]:
-    """The words and "phrases" of a search worth highlighting (not -excluded ones)."""
-    if not search:
-        return []
-    try:
-        tokens = shlex.split(search)
-    except ValueError:  # an unclosed quote: take the words as they are
-        tokens = search.replace('"', " ").split()
-    return [t for t in tokens if t and not t.startswith("-")]
+def marked(runs: Marked) -> Markup:
+    """Marked runs of published text (made by the store's analyzer) as HTML: every run
+    escaped, matches in <mark>."""
+    return Markup("").join(Markup("<mark>{}</mark>").format(t) if hit else escape(t) for t, hit in runs)
 
 
-def term_pattern(terms: list[str]) -> re.Pattern[str] | None:
-    patterns = [p.pattern for p in map(spelling_pattern, terms) if p is not None]
-    if not patterns:
-        return None
-    # Longest first, so a phrase wins over one of its words.
-    return re.compile("|".join(sorted(patterns, key=len, reverse=True)), re.IGNORECASE)
+def title(doc: dict[str, Any]) -> Markup:
+    """A result's title, its matches marked exactly as in its snippet; the URL when untitled."""
+    if doc.get("title") and "highlights" in doc:
+        return marked(doc["highlights"]["title"])
+    return escape(doc.get("title") or doc.get("url") or "")
 
 
-def highlight(text: str | None, pattern: re.Pattern[str] | None) -> Markup:
-    """``text`` escaped, with every match of ``pattern`` in <mark>."""
-    text = text or ""
-    if pattern is None:
-        return escape(text)
-    out, last = [], 0
-    for m in pattern.finditer(text):
-        if m.end() == m.start():
-            continue
-        out += [escape(text[last:m.start()]), Markup("<mark>"), escape(m.group()), Markup("</mark>")]
-        last = m.end()
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
-
-
-def snippet(doc: dict[str, Any], search: Search | None) -> Markup:
-    """The stretch of the body with most search terms, matches in <mark>, chosen by the same
-    analyzer that ranked the article (so «والنفط» is marked for النفط); the body's start when
-    nothing is searched. Not the store's own snippet: that one is plain text, its marks
-    brackets that a published text may hold too."""
+def snippet(doc: dict[str, Any]) -> Markup:
+    """The store's snippet of a found article (the stretch with most matches, marked); the
+    body's start when nothing is searched."""
+    if "highlights" in doc:
+        return marked(doc["highlights"]["snippet"])
     body = " ".join((doc.get("body") or doc.get("summary") or "").split())
-    if search is None or search.empty:
-        return escape(body[:SNIPPET_CHARS]) + (Markup(" …") if len(body) > SNIPPET_CHARS else Markup(""))
-    marked = analyzer.snippet(body.replace(_OPEN, "").replace(_CLOSE, ""), search, mark=(_OPEN, _CLOSE))
-    return Markup(str(escape(marked)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
+    return escape(body[:SNIPPET_CHARS]) + (Markup(" …") if len(body) > SNIPPET_CHARS else Markup(""))
 
 
 def safe_href(url: Any) -> str | None:

@@ -33,7 +33,11 @@ def iter_articles(store: Store, q: ArticleQuery) -> Iterator[dict[str, Any]]:
 
 
 def site_counts(store: Store, q: ArticleQuery) -> dict[str, int]:
-    counts = store.site_counts(q)
+    return shown_facets(store.site_counts(q))
+
+
+def shown_facets(counts: dict[str, int]) -> dict[str, int]:
+    """Counts per named site, most first (articles without a site are not a facet)."""
     return dict(sorted(((s, n) for s, n in counts.items() if s), key=lambda kv: (-kv[1], kv[0])))
 
 

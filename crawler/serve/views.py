@@ -16,8 +16,7 @@ from crawler.ops.runs import RUN_COLUMNS, run_row
 from crawler.serve import reads
 from crawler.serve.charts import Bar, bar_chart
 from crawler.serve.params import MAX_PAGE, Search
-from crawler.serve.present import highlight, search_terms, snippet, term_pattern
-from crawler.storage.analyzer import parse_search
+from crawler.serve.present import snippet, title
 from crawler.storage.history import Change
 from crawler.storage.query import iso, public
 from crawler.storage.store import Store, utcnow
@@ -36,6 +35,9 @@ class Results:
     titles: list[Markup]
     total: int
     facets: dict[str, int]
+    exact: bool = True              # False: total is an estimate, shown as "about N"
+    facets_exact: bool = True
+    ranked_among: int | None = None  # relevance over the newest N matches only
 
     @property
     def pages(self) -> int:
@@ -43,14 +45,12 @@ class Results:
 
 
 def search_view(store: Store, search: Search) -> Results:
-    page = reads.find_articles(store, search.query)
-    # Facets count every site, so a reader can widen a search limited to one site.
-    facets = reads.site_counts(store, replace(search.query, sites=()))
-    pattern = term_pattern(search_terms(search.query.search))
-    parsed = parse_search(search.query.search) if search.query.search else None
-    return Results(search=search, items=page.items, total=page.total, facets=facets,
-                   snippets=[snippet(d, parsed) for d in page.items],
-                   titles=[highlight(d.get("title") or d.get("url"), pattern) for d in page.items])
+    # One store call gives the page, the total and the facets (counts per site, which ignore
+    # the site filter, so a reader can widen a search limited to one site).
+    page = reads.find_articles(store, replace(search.query, facets=True))
+    return Results(search=search, items=page.items, total=page.total, facets=reads.shown_facets(page.facets or {}),
+                   exact=page.exact, facets_exact=page.facets_exact, ranked_among=page.ranked_among,
+                   snippets=[snippet(d) for d in page.items], titles=[title(d) for d in page.items])
 
 
 @dataclass

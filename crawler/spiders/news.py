@@ -1,7 +1,13 @@
-"""The config-driven ``news`` spider: discovers article URLs and fetches them.
+"""The config-driven ``news`` spider: discovers article URLs, fetches them and makes each
+page an article.
 
-It never parses article fields — the pipelines do — so ``rasd parse`` on a saved page and
-a live crawl produce the same result.
+Discovery is in two steps: what article entries a feed, sitemap or listing gives (``*_entries``,
+which ``rasd sites --check`` reuses to pick one), then the requests for them
+(:meth:`NewsSpider.article_requests`). A fetched page goes through the offline stages — the
+same function ``rasd parse`` runs (pipelines/offline.py) — and the callback yields the article
+and its follow-up requests (read-also links, depth-limited); the item pipelines deduplicate
+and store it. What the crawl holds open (site configs, database, spool) is its
+:class:`crawler.resources.CrawlResources`.
 """
 
 from __future__ import annotations
@@ -9,15 +15,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.log import logformatter_adapter
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
@@ -32,12 +41,13 @@ from crawler.fetch.failures import failure_kind
 from crawler.fetch.identity import fetch_url, identity_meta, request_key
 from crawler.fetch.incremental import NEW, plan
 from crawler.items import RawPage
-from crawler.signals import read_also_found
+from crawler.resources import CrawlResources
 from crawler.stats import NOT_MODIFIED, PAGES_FETCHED, discovered
 from crawler.stats import capped as capped_key
 from crawler.storage.store import DATABASE_ERRORS, Store, StoreUnavailable, utcnow
 from crawler.urls import is_valid_url, join_url, request_url
-from pipelines.base import sites_for
+from pipelines import OFFLINE_STAGES
+from pipelines.offline import OfflineStages, Parsed
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +57,24 @@ PICK_SLICE = 2000  # feed/sitemap entries read between two turns of the reactor
 DISCOVERY_WAIT = 15.0
 
 
+@dataclass
+class Found:
+    """What one feed, sitemap or listing gives: its article entries (newest or in page
+    order), and the other requests it leads to (nested sitemaps, next listing pages, a
+    probe of a feed that is empty for us)."""
+
+    articles: list[Entry] = field(default_factory=list)
+    requests: list[scrapy.Request] = field(default_factory=list)
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
     # Set by from_crawler (they need the crawler's settings, which __init__ has not).
     site: SiteConfig
     allowed_domains: list[str]
-    store: Store | None
+    resources: CrawlResources  # the crawl's site configs, database and spool (crawler.resources)
+    stages: OfflineStages      # page → article (RASD_OFFLINE_STAGES)
+    store: Store | None        # the crawl's database, for the incremental check (None: fetch all)
     max_links: int          # the caps, from RASD_* settings (crawler/settings.py)
     max_requests: int
     sitemap_max_depth: int
@@ -72,7 +94,6 @@ class NewsSpider(scrapy.Spider):
         self.discovery_pending = 0  # feeds and sitemaps of start() not yet read
         self.discovery_done = asyncio.Event()
         self.no_browser: str | None = None
-        self.store_problem: str | None = None  # why stored articles cannot be looked up
         self.queued = 0            # article and listing requests made this run
         self.sitemaps_followed = 0  # nested sitemaps requested this run
         self.caps_hit: set[str] = set()
@@ -80,7 +101,8 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        sites = sites_for(crawler)
+        spider.resources = CrawlResources.from_crawler(crawler)
+        sites = spider.resources.sites
         if spider.site_name not in sites:
             known = ", ".join(sorted(sites)) or "none"
             raise ConfigError("sites", None, f"unknown site {spider.site_name!r} (known: {known})")
@@ -94,24 +116,26 @@ class NewsSpider(scrapy.Spider):
         spider.allowed_domains = list(spider.site.allowed_domains)
         if spider.site.render:
             spider.no_browser = enable_rendering(crawler, spider.site)
-        crawler.signals.connect(spider.on_read_also, signal=read_also_found)
+        spider.stages = OfflineStages(sites, crawler, settings.getlist("RASD_OFFLINE_STAGES") or OFFLINE_STAGES)
         spider.store = None
-        if crawler.settings.getbool("RASD_INCREMENTAL", True):
-            try:
-                spider.store = Store.shared(crawler.settings.get("RASD_DB"))
-            except StoreUnavailable as exc:
-                # The database is down: fetch everything, the store pipeline spools it.
-                spider.store_problem = f"cannot check stored articles: {exc}"
+        if settings.getbool("RASD_INCREMENTAL", True):
+            crawler.signals.connect(spider.open_store, signal=signals.spider_opened)
             crawler.signals.connect(spider.close_store, signal=signals.spider_closed)
         return spider
+
+    def open_store(self) -> None:
+        """The crawl's database, to skip stored articles (once the store stage has opened it)."""
+        try:
+            self.store = self.resources.store()
+        except StoreUnavailable as exc:
+            # The database is down: fetch everything, the store pipeline spools it.
+            self.record_error("store", f"cannot check stored articles: {exc}")
 
     def close_store(self) -> None:
         if self.store is not None:
             self.store.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.store_problem:  # recorded here: stats exist only once the crawl starts
-            self.record_error("store", self.store_problem)
         if self.skipped_without_browser():
             return
         discovery = [(url, self.parse_feed) for url in self.site.feeds] + \
@@ -149,20 +173,26 @@ class NewsSpider(scrapy.Spider):
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
         try:
-            if self.refused(response):
-                return
-            picked = await self.pick(iter_feed(response.body))
-            if picked is None:
-                return
-            entries = picked.entries()
-            if not entries:
-                # Empty for us, or for bots only? One request as a browser would make tells.
-                yield self.browser_probe(response)
-            self.capped("links", picked.skipped, response.url)
-            for request in self.article_requests(entries, response.url):
-                yield request
+            found = await self.feed_entries(response)
+            if found is not None:
+                for request in [*found.requests, *self.article_requests(found.articles, response.url)]:
+                    yield request
         finally:
             self.discovered(response.meta)
+
+    async def feed_entries(self, response: Response) -> Found | None:
+        """The feed's newest entries; None when it was refused or the crawl is stopping."""
+        if self.refused(response):
+            return None
+        picked = await self.pick(iter_feed(response.body))
+        if picked is None:
+            return None
+        found = Found(picked.entries())
+        if not found.articles:
+            # Empty for us, or for bots only? One request as a browser would make tells.
+            found.requests.append(self.browser_probe(response))
+        self.capped("links", picked.skipped, response.url)
+        return found
 
     def discovered(self, meta: dict[str, Any]) -> None:
         """One of start()'s feeds or sitemaps is read (or failed): once all are, listings go."""
@@ -191,6 +221,17 @@ class NewsSpider(scrapy.Spider):
         self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]  # set by Scrapy on errback failures
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
+        try:
+            found = await self.sitemap_entries(response)
+            if found is not None:
+                for request in [*found.requests, *self.article_requests(found.articles, response.url)]:
+                    yield request
+        finally:
+            self.discovered(response.meta)
+
+    async def sitemap_entries(self, response: Response) -> Found | None:
+        """The sitemap's newest article entries, and the nested sitemaps of an index; None
+        when it was refused or the crawl is stopping."""
         nested: list[Entry] = []
         seen = 0
 
@@ -203,20 +244,15 @@ class NewsSpider(scrapy.Spider):
                 elif not self.site.article_urls or self.site.is_article_url(entry.url):
                     yield entry
 
-        try:
-            if self.refused(response):
-                return
-            picked = await self.pick(articles())
-            if picked is None:
-                return
-            if not seen:
-                self.record_error("sitemap", f"no URLs in sitemap {response.url}")
-            self.capped("links", picked.skipped, response.url)
-            for request in [*self.nested_sitemaps(nested, response),
-                            *self.article_requests(picked.entries(), response.url)]:
-                yield request
-        finally:
-            self.discovered(response.meta)
+        if self.refused(response):
+            return None
+        picked = await self.pick(articles())
+        if picked is None:
+            return None
+        if not seen:
+            self.record_error("sitemap", f"no URLs in sitemap {response.url}")
+        self.capped("links", picked.skipped, response.url)
+        return Found(picked.entries(), list(self.nested_sitemaps(nested, response)))
 
     async def pick(self, entries: Iterator[Entry]) -> Newest | None:
         """The newest RASD_MAX_LINKS_PER_PAGE entries of a feed or sitemap; None when the
@@ -231,7 +267,7 @@ class NewsSpider(scrapy.Spider):
                     return None
         return picked
 
-    def nested_sitemaps(self, nested: list[Entry], response: Response) -> Any:
+    def nested_sitemaps(self, nested: list[Entry], response: Response) -> Iterator[scrapy.Request]:
         """The sitemaps an index lists, newest first, within the depth and count limits: a
         chain of indexes (or one listing thousands of archives) must end."""
         depth = response.meta.get("sitemap_depth", 0) + 1
@@ -251,13 +287,21 @@ class NewsSpider(scrapy.Spider):
                                  meta={"sitemap_depth": depth})
 
     def parse_listing(self, response: Response) -> Any:
+        found = self.listing_entries(response)
+        if found is not None:
+            yield from found.requests
+            yield from self.article_requests(found.articles, response.url)
+
+    def listing_entries(self, response: Response) -> Found | None:
+        """The listing's article links in page order, and the requests for the listings it
+        leads to (pagination, within MAX_LISTING_DEPTH); None for a refused or non-HTML page."""
         if not isinstance(response, TextResponse) or self.refused(response):
-            return
+            return None
         depth = response.meta.get("listing_depth", 0)
-        articles: list[Entry] = []
+        found = Found()
         root = response.selector.root
         for examined, link in enumerate(page_links(root, get_base_url(response))):
-            if len(articles) >= self.max_links > 0:  # in page order: a listing shows the newest first
+            if len(found.articles) >= self.max_links > 0:  # in page order: a listing shows the newest first
                 total = int(root.xpath("count(//a[@href]|//area[@href])"))
                 self.capped("links", max(total - examined, 1), response.url)
                 break
@@ -268,10 +312,11 @@ class NewsSpider(scrapy.Spider):
                 continue
             if self.site.is_follow_url(url):
                 if depth < MAX_LISTING_DEPTH and self.take_request():
-                    yield self.page_request(link, self.parse_listing, "listing", {"listing_depth": depth + 1})
+                    found.requests.append(self.page_request(link, self.parse_listing, "listing",
+                                                            {"listing_depth": depth + 1}))
             elif self.site.is_article_url(url):
-                articles.append(Entry(link))
-        yield from self.article_requests(articles, response.url)
+                found.articles.append(Entry(link))
+        return found
 
     def take_request(self) -> bool:
         """Whether one more request fits in this run's RASD_MAX_REQUESTS (counted if not)."""
@@ -321,7 +366,7 @@ class NewsSpider(scrapy.Spider):
         if owner is None and depth:
             # A read-also link may lead to another configured site; any other domain is
             # recorded in the article's read_also but never fetched.
-            owner = next((s for s in sites_for(self.crawler).values() if s.owns(s.canonical(url))), None)
+            owner = self.resources.owner(url)
         if owner is None:
             return
         if self.site.max_pages and self.requested >= self.site.max_pages:
@@ -350,7 +395,7 @@ class NewsSpider(scrapy.Spider):
         led there)."""
         name = meta.get("rasd_site")
         if name and name != self.site.name:
-            return sites_for(self.crawler).get(name, self.site)
+            return self.resources.sites.get(name, self.site)
         return self.site
 
     def page_request(
@@ -376,36 +421,38 @@ class NewsSpider(scrapy.Spider):
             self.record_error("store", f"cannot check stored articles: {exc}")
             return {}
 
-    def on_read_also(self, item: Mapping[str, Any], links: list[dict[str, str]]) -> None:
-        """Follow same-site read-also links found by the pipelines, up to the site's depth."""
-        depth = (item.get("depth") or 0) + 1
-        if item.get("site") != self.site.name or depth > self.site.read_also_depth:
-            return
-        for request in self.article_requests([Entry(link["url"]) for link in links], item["url"], depth):
-            self.crawler.engine.crawl(request)
-
     # --- fetching ----------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Any:
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """The article of a fetched page, then its read-also links to follow."""
+        parsed = self.read_article(response)
+        if parsed is None:
+            return
+        yield parsed.article
+        yield from self.follow_read_also(parsed)
+
+    def read_article(self, response: Response) -> Parsed | None:
+        """The article a fetched page holds, through the offline stages (what ``rasd parse``
+        runs); None for a 304, a refusal, a page that is no HTML or no article (each counted)."""
         if response.status == 304:
             self.crawler.stats.inc_value(NOT_MODIFIED)
-            return
+            return None
         if self.refused(response):
-            return
+            return None
         self.crawler.stats.inc_value(PAGES_FETCHED)
         body = response.body
         if not body.strip():
             self.record_error("empty_page", f"{response.url} has an empty body")
-            return
+            return None
         ctype = (response.headers.get("Content-Type") or b"").decode("latin-1")
         if looks_binary(body) or not looks_like_html(body, ctype):
             self.record_error("not_html", f"{response.url} is not an HTML page ({ctype or 'no type'})")
-            return
+            return None
         encoding, text = decode_page(body, ctype)
         # A downloaded response always carries the request it answers.
         assert response.request is not None
         key = request_key(response.request)
-        yield RawPage(
+        page = RawPage(
             url=key,
             final_url=response.url,
             status=response.status,
@@ -421,6 +468,30 @@ class NewsSpider(scrapy.Spider):
             depth=response.meta.get("rasd_depth", 0),
             hints={**self.hints.get(key, {}), **response.meta.get("rasd_hints", {})},
         )
+        try:
+            return self.stages.run(page)
+        except DropItem as exc:
+            self.dropped(page, exc, response)
+            return None
+
+    def dropped(self, page: RawPage, exc: DropItem, response: Response) -> None:
+        """A page the stages judged no article: logged and signalled as Scrapy does for an
+        item a pipeline drops, so it is counted alike (item_dropped_count) and ``rasd sites
+        --check`` can say why."""
+        logkws = self.crawler.logformatter.dropped(page, exc, response, self)
+        if logkws is not None:
+            logger.log(*logformatter_adapter(logkws), extra={"spider": self})
+        self.crawler.signals.send_catch_log(signals.item_dropped, item=page, response=response,
+                                            spider=self, exception=exc)
+
+    def follow_read_also(self, parsed: Parsed) -> Iterator[scrapy.Request]:
+        """Requests for an article's read-also links, as the page wrote them, up to the
+        site's read_also_depth; only from articles of the crawled site."""
+        article = parsed.article
+        depth = (article.get("depth") or 0) + 1
+        if not parsed.linked or article.get("site") != self.site.name or depth > self.site.read_also_depth:
+            return
+        yield from self.article_requests([Entry(url) for url in parsed.linked], article["url"], depth)
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
-from crawler.arabic import normalise
+from crawler.arabic import IN_WORD_MARKS, normalise
 
 _TOKEN = re.compile(r"\w+")
 # Longest first; applied once, each only when at least MIN_STEM letters remain. After
@@ -98,26 +99,85 @@ def parse_search(text: str) -> Search:
     return out
 
 
-def snippet(text: str, search: Search, words: int = 24, mark: tuple[str, str] = ("[", "]")) -> str:
+Marked = list[tuple[str, bool]]
+"""Published text in runs, each flagged True where it matched the search: the one neutral form
+of a highlighted title or snippet, rendered by each reader in its own way (the CLI with
+brackets, ``rasd serve`` as escaped HTML with <mark>), so that no rendering has to guess
+which brackets or characters were marks and which were published."""
+
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(rf"(?:\w|{IN_WORD_MARKS})+")  # a published word with its tashkeel and tatweel
+
+
+def _words(text: str, search: Search) -> tuple[list[re.Match[str]], set[int]]:
+    """The words of a published text and which of them the search matched (by index term,
+    so «والنفط» is a match for النفط and «بیروت» for بيروت, exactly as the index matched)."""
+    wanted = set(search.all_terms())
+    words = list(_WORD.finditer(text))
+    return words, {i for i, m in enumerate(words) if wanted.intersection(_word_terms(m.group()))}
+
+
+@lru_cache(maxsize=200_000)
+def _word_terms(word: str) -> tuple[str, ...]:
+    return tuple(terms(word))
+
+
+def _runs(text: str, words: list[re.Match[str]], hits: set[int], first: int, last: int) -> Marked:
+    """``text`` from word ``first`` to word ``last`` (excluded) in marked runs, each
+    whitespace run one space."""
+    out: Marked = []
+    pos = words[first].start()
+    for i in range(first, last):
+        m = words[i]
+        gap = _SPACES.sub(" ", text[pos:m.start()])
+        hit = i in hits
+        if out and not out[-1][1]:
+            out[-1] = (out[-1][0] + gap + ("" if hit else m.group()), False)
+        elif gap or not hit:
+            out.append((gap + ("" if hit else m.group()), False))
+        if hit:
+            out.append((m.group(), True))
+        pos = m.end()
+    return out
+
+
+def mark(text: str, search: Search) -> Marked:
+    """All of ``text`` with the search's matches marked (a title)."""
+    words, hits = _words(text, search)
+    if not words:
+        return [(text, False)] if text else []
+    head, tail = _SPACES.sub(" ", text[:words[0].start()]).lstrip(), _SPACES.sub(" ", text[words[-1].end():]).rstrip()
+    return [*([(head, False)] if head else []), *_runs(text, words, hits, 0, len(words)),
+            *([(tail, False)] if tail else [])]
+
+
+def excerpt(text: str, search: Search, words: int = 24) -> Marked:
     """The stretch of ``text`` (as published) with most search terms, matches marked.
 
     Computed here rather than by FTS5's snippet(): the full-text index holds analyzed terms,
-    not the published text, and the same snippet is then given by both backends."""
-    tokens = list(_TOKEN.finditer(text))
+    not the published text, and the same excerpt is then given by both backends."""
+    tokens, hits = _words(text, search)
     if not tokens:
-        return ""
-    wanted = set(search.all_terms())
-    hits = [i for i, m in enumerate(tokens) if stem(normalise(m.group()).replace(" ", "")) in wanted]
+        return []
     start = 0
     if hits:
         best = max(hits, key=lambda i: sum(1 for h in hits if i <= h < i + words))
         start = max(0, best - words // 4)
-    window = tokens[start:start + words]
-    hit_set = set(hits)
-    parts, pos = [], window[0].start()
-    for i, m in enumerate(window, start):
-        parts.append(text[pos:m.start()])
-        parts.append(f"{mark[0]}{m.group()}{mark[1]}" if i in hit_set else m.group())
-        pos = m.end()
-    out = " ".join("".join(parts).split())
-    return ("… " if start else "") + out + (" …" if start + words < len(tokens) else "")
+    end = min(len(tokens), start + words)
+    return ([("… ", False)] if start else []) + _runs(text, tokens, hits, start, end) + (
+        [(" …", False)] if end < len(tokens) else [])
+
+
+def as_text(marked: Marked, marks: tuple[str, str] = ("[", "]")) -> str:
+    """Marked runs as plain text, each match between ``marks`` (the CLI's and JSON's form)."""
+    return "".join(f"{marks[0]}{t}{marks[1]}" if hit else t for t, hit in marked)
+
+
+def highlights(doc: dict[str, Any], search: Search) -> None:
+    """Give a found document its ``snippet`` (plain text, matches in brackets, for the CLI and
+    JSON) and ``highlights`` (its title and snippet as :data:`Marked` runs, for pages): made
+    once, here, by the analyzer that matched it, whichever backend found it."""
+    body = doc.get("body") or doc.get("summary") or doc.get("title") or ""
+    marked = {"title": mark(doc.get("title") or "", search), "snippet": excerpt(body, search)}
+    doc["highlights"] = marked
+    doc["snippet"] = as_text(marked["snippet"])

@@ -20,6 +20,7 @@ from typing import Any
 
 from crawler.ops.runs import apply_update
 from crawler.secrets import mask_secrets
+from crawler.storage.shared import SharedStore
 from crawler.storage.spool import ARTICLE, RUN, Record, Rejected, ReplayResult, Spool, spool_dir
 from crawler.storage.store import (
     DROP_DUPLICATES_KEY,
@@ -61,8 +62,13 @@ class FailoverCounts:
 
 
 class FailoverStore:
-    def __init__(self, uri: str | None, spool: str | None = None) -> None:
+    """``connection``: the connection to share (a crawl's, crawler.resources); by default
+    one of its own."""
+
+    def __init__(self, uri: str | None, spool: str | None = None,
+                 connection: SharedStore | None = None) -> None:
         self.uri = require_db(uri)
+        self.connection = connection or SharedStore(self.uri)
         self.spool = Spool(spool_dir(self.uri, spool))
         self.store: Store | None = None
         self.backlog = False  # this process has spooled articles not yet replayed
@@ -113,7 +119,7 @@ class FailoverStore:
                 self._note(f"database {mask_secrets(self.uri)} cannot be written: {problem}")
                 return False
             try:
-                self.store = Store.shared(self.uri)
+                self.store = self.connection.acquire()
             except StoreUnavailable as exc:
                 self._note(str(exc))
                 return False

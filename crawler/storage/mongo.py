@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -230,7 +231,7 @@ class MongoStore(Store):
     def find_articles(self, q: ArticleQuery) -> ArticlePage:
         built = self._query(q)
         if built is None:
-            return ArticlePage([], 0)
+            return ArticlePage([], 0, {} if q.facets else None)
         query, parsed = built
         projection: dict[str, Any] = {"search": 0, "minhash": 0, "lsh": 0}
         if parsed is not None:
@@ -248,8 +249,11 @@ class MongoStore(Store):
         for doc in items:
             if parsed is not None:
                 doc["score"] = round(doc.get("score") or 0.0, 3)
-                doc["snippet"] = analyzer.snippet(doc.get("body") or doc.get("title") or "", parsed)
-        return ArticlePage(items, self.articles.count_documents(query))
+                analyzer.highlights(doc, parsed)
+        # Facets ignore the site filter, so they are their own aggregation here (the text
+        # index makes each of these a lookup of the matching documents, not a scan).
+        facets = self.site_counts(replace(q, sites=())) if q.facets else None
+        return ArticlePage(items, self.articles.count_documents(query), facets)
 
     def count_articles(self, q: ArticleQuery) -> int:
         built = self._query(q)

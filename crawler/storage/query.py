@@ -32,15 +32,26 @@ class ArticleQuery:
     sort: Literal["relevance", "date"] = "relevance"
     limit: int = 50          # 0 = no limit
     offset: int = 0
+    facets: bool = False     # also count the matches per site, ignoring ``sites`` (ArticlePage.facets)
 
 
 @dataclass
 class ArticlePage:
-    """Stored documents, plus ``score`` and ``snippet`` in each when searched; ``total``:
-    how many match the query in all."""
+    """Stored documents, plus ``score``, ``snippet`` and ``highlights`` in each when searched
+    (see :func:`crawler.storage.analyzer.highlights`); ``total``: how many match the query in
+    all; ``facets``: matches per site when the query asked for them, from the same match set.
+
+    A search matching a large share of a big store is answered from its newest matches
+    (counting and ranking every one of a million takes seconds): then ``exact`` /
+    ``facets_exact`` are False where a figure is an estimate (shown as "about N"), and
+    ``ranked_among`` is how many of the newest matches were ranked by relevance."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
+    facets: dict[str, int] | None = None
+    exact: bool = True
+    facets_exact: bool = True
+    ranked_among: int | None = None
 
 
 def iso(value: Any) -> Any:

@@ -12,14 +12,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import sys
-import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from bson.errors import BSONError
 
@@ -36,6 +35,7 @@ from crawler.storage.paths import (  # noqa: F401 - part of this module's interf
 
 if TYPE_CHECKING:
     from crawler.storage.query import ArticlePage, ArticleQuery
+    from crawler.storage.shared import SharedStore
 
 _MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
 # A path that can never work (a file where a folder must be): the user must fix it.
@@ -184,14 +184,10 @@ class Store(ABC):
     """The operations Rasd needs on its data. ``Store(uri)`` opens the backend the URI names
     (as :func:`open_store` does); a store is a context manager."""
 
-    # Stores shared within this process (see ``shared``), by resolved URI; the lock because
-    # the scheduler's jobs run in threads.
-    _shared: ClassVar[dict[str, Store]] = {}
-    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
-
     uri: str
     masked_uri: str
     _holders: int
+    _shared_by: SharedStore | None
 
     def __new__(cls, uri: str) -> Store:
         return super().__new__(_backend(uri) if cls is Store else cls)
@@ -199,42 +195,21 @@ class Store(ABC):
     def __init__(self, uri: str) -> None:
         self.uri = require_db(uri)
         self.masked_uri = mask_secrets(self.uri)
-        self._holders = 0  # users of a shared store; 0 for a private one
-
-    @classmethod
-    def shared(cls, uri: str | None = None) -> Store:
-        """This process's one open store for the database; ``close`` releases it. The
-        spider's look-ups, the store stage and the run records of a crawl share it (one
-        MongoDB connection pool, one SQLite connection)."""
-        key = require_db(uri)
-        with cls._shared_lock:
-            store = cls._shared.get(key)
-            if store is None:
-                # Opening may write (the schema): on a locked file that would stall the crawl
-                # for the busy timeout; the check answers in a fraction of that.
-                problem = embedded_write_check(key)
-                if problem:
-                    raise StoreUnavailable(f"cannot open database {mask_secrets(key)}: {problem}")
-                store = cls._shared[key] = open_store(key)
-            store._holders += 1
-            return store
+        self._holders = 0  # holds on a shared store (crawler.storage.shared); 0 for a private one
+        self._shared_by = None
 
     def discard(self) -> None:
-        """Release a shared store that failed (database down): later ``shared`` calls open
-        a new connection, while holders of this one keep it until they release it."""
-        with self._shared_lock:
-            if self._shared.get(self.uri) is self:
-                del self._shared[self.uri]
+        """Release a shared store that failed (database down): later holds on its
+        :class:`~crawler.storage.shared.SharedStore` open a new connection, while holders of
+        this one keep it until they release it."""
+        if self._shared_by is not None:
+            self._shared_by.forget(self)
         self.close()
 
     def close(self) -> None:
-        with self._shared_lock:
-            if self._holders > 1:
-                self._holders -= 1
-                return
-            self._holders = 0
-            if self._shared.get(self.uri) is self:
-                del self._shared[self.uri]
+        """Close the connection, or release one hold on a shared store (the last closes it)."""
+        if self._shared_by is not None and not self._shared_by.release(self):
+            return
         self._close()
 
     def vanished(self) -> bool:
@@ -437,8 +412,10 @@ class Store(ABC):
 
     @abstractmethod
     def find_articles(self, q: ArticleQuery) -> ArticlePage:
-        """One page of articles: by relevance (with ``score`` and ``snippet``) when searched,
-        else newest first."""
+        """One page of articles: by relevance (with ``score``, ``snippet`` and ``highlights``,
+        see :func:`crawler.storage.analyzer.highlights`) when searched, else newest first;
+        with ``q.facets``, the matches per site too (ignoring ``q.sites``), from the same
+        match where the backend can (see :class:`crawler.storage.query.ArticlePage`)."""
 
     @abstractmethod
     def count_articles(self, q: ArticleQuery) -> int: ...
