@@ -7,10 +7,10 @@ and a fresh redis-server (appendonly, as the README asks) for every configuratio
 configuration: pages/min, CPU seconds per page (crawl processes only; the site and Redis
 are reported apart), pages per CPU second, Redis round trips and bytes per page (from
 ``INFO stats``). Then what the parts cost on their own: the dupefilter's memory per URL
-(``MEMORY USAGE`` of a run's fingerprint set, 1 M URLs extrapolated) and the shared rate
-limit's cost per request. On this 2-core machine the speed-up is bounded by the cores:
-compare pages per CPU second too. Several workers on one embedded store also re-read it
-after each other's writes (litemongo); MongoDB has no such cost.
+(``MEMORY USAGE`` of a run's fingerprint set, 1 M URLs extrapolated) and the shared
+politeness's cost per request. On this 2-core machine the speed-up is bounded by the cores:
+compare pages per CPU second too. Several workers on one embedded store queue for its one
+write lock; MongoDB has no such limit.
 """
 
 from __future__ import annotations
@@ -127,27 +127,34 @@ def dupefilter_memory(tmp: Path, urls: int = 200_000) -> dict[str, float]:
     return {"urls": urls, "bytes_per_url": per_url, "mb_per_million_urls": per_url * 1e6 / 2**20}
 
 
-def rate_limit_cost(tmp: Path, hits: int = 5000) -> dict[str, float]:
-    """What the shared politeness adds to each request: one ``limits`` moving-window hit."""
-    from crawler.distributed.politeness import SharedPoliteness, rate_for
+def rate_limit_cost(tmp: Path, requests: int = 5000) -> dict[str, float]:
+    """What the shared politeness adds to each request: a turn taken (delay and concurrency
+    slot) and the answer reported (AutoThrottle on the shared delay, slot freed)."""
+    from scrapy.settings import Settings
 
-    redis_server = RedisServer(tmp / "redis-limits")
+    from crawler.distributed.politeness import SitePoliteness
+
+    redis_server = RedisServer(tmp / "redis-politeness")
     redis_server.start()
     try:
         client = redis_server.client()
-        limiter = SharedPoliteness.limiter_for(redis_server.url)
-        item = rate_for(1e-6)  # never limiting: the cost of asking, not of waiting
+        settings = Settings({"DOWNLOAD_DELAY": 1e-6, "AUTOTHROTTLE_ENABLED": True, "AUTOTHROTTLE_START_DELAY": 1e-6,
+                             "AUTOTHROTTLE_MAX_DELAY": 1e-6, "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
+                             "CONCURRENT_REQUESTS_PER_DOMAIN": 0, "DOWNLOAD_TIMEOUT": 30})
+        sites = SitePoliteness.from_settings(client, settings)  # never limiting: the cost of asking, not of waiting
         stats0 = client.info("stats")
         t0 = time.perf_counter()
-        for _ in range(hits):
-            limiter.hit(item, "site", "bench")
+        for i in range(requests):
+            sites.take_turn("bench", str(i))
+            sites.answered("bench", str(i), 0.01, 200, 0.0)
         elapsed = time.perf_counter() - t0
         stats = client.info("stats")
     finally:
         redis_server.stop()
-    return {"us_per_request": elapsed / hits * 1e6,
+    return {"us_per_request": elapsed / requests * 1e6,
+            "redis_round_trips_per_request": 2.0,
             "redis_commands_per_request": (stats["total_commands_processed"]
-                                           - stats0["total_commands_processed"]) / hits}
+                                           - stats0["total_commands_processed"]) / requests}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -169,8 +176,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"dupefilter: {memory['bytes_per_url']:.0f} bytes per URL, "
               f"{memory['mb_per_million_urls']:.0f} MiB of Redis per million URLs seen (set of {memory['urls']})")
         cost = rate_limit_cost(tmp)
-        print(f"shared rate limit: {cost['us_per_request']:.0f} µs and "
-              f"{cost['redis_commands_per_request']:.1f} Redis command(s) per request")
+        print(f"shared politeness: {cost['us_per_request']:.0f} µs, {cost['redis_round_trips_per_request']:.0f} "
+              f"round trips and {cost['redis_commands_per_request']:.1f} Redis command(s) per request")
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@ import multiprocessing as mp
 import statistics
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.message import Message
 from functools import cached_property
 from http.client import HTTPConnection
 from multiprocessing.connection import Connection
@@ -70,8 +72,34 @@ class PrerenderedSite:
         self.missing = site.render("/no-such-page")
         self.article_paths = [s.path for s in site.stories.values()]  # as on the wire: quoted
 
+        # What tests of shared politeness read and set: requests by user agent, requests
+        # being answered now (and the most at once), a delay before every answer, and a
+        # user agent answered 429 with Retry-After (a site rate-limiting one address).
+        self.lock = threading.Lock()
+        self.agents: Counter[str] = Counter()
+        self.answering = self.most_at_once = 0
+        self.latency = 0.0
+        self.refused: tuple[str, int] | None = None
+
     def render(self, path: str) -> tuple[int, str, bytes | str]:
         return self.pages.get(unquote(urlsplit(path).path)) or self.missing
+
+    def render_request(self, path: str, headers: Message) -> tuple[int, str, bytes | str] | tuple[
+            int, str, bytes, dict[str, str]]:
+        agent = headers.get("User-Agent", "")
+        with self.lock:
+            self.agents[agent] += 1
+            self.answering += 1
+            self.most_at_once = max(self.most_at_once, self.answering)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            if self.refused and self.refused[0] in agent:
+                return 429, "text/plain; charset=utf-8", b"too many requests", {"Retry-After": str(self.refused[1])}
+            return self.render(path)
+        finally:
+            with self.lock:
+                self.answering -= 1
 
 
 def _serve(n: int, per_page: int, conn: Connection) -> None:
@@ -91,6 +119,16 @@ def _serve(n: int, per_page: int, conn: Connection) -> None:
                 conn.send(server.article_hits())
             elif message == "requests":
                 conn.send(sum(server.hits.values()))
+            elif message == "agents":
+                conn.send(dict(server.site.agents))
+            elif message == "most_at_once":  # since the last time it was asked
+                with server.site.lock:
+                    conn.send(server.site.most_at_once)
+                    server.site.most_at_once = server.site.answering
+            elif isinstance(message, tuple) and message[0] == "latency":
+                server.site.latency = message[1]
+            elif isinstance(message, tuple) and message[0] == "refuse":
+                server.site.refused = message[1:] or None
             else:
                 break
 
@@ -116,6 +154,24 @@ class RunningSite:
         """Every request the site answered, whatever the page."""
         self.conn.send("requests")
         return self.conn.recv()
+
+    def by_agent(self) -> dict[str, int]:
+        """Requests so far by user agent (workers told apart by ``-s USER_AGENT``)."""
+        self.conn.send("agents")
+        return self.conn.recv()
+
+    def most_at_once(self) -> int:
+        """The most requests the site was answering at the same time since the last call."""
+        self.conn.send("most_at_once")
+        return self.conn.recv()
+
+    def answer_slowly(self, seconds: float) -> None:
+        self.conn.send(("latency", seconds))
+
+    def refuse(self, agent_part: str | None, retry_after: int = 0) -> None:
+        """Answer 429 with Retry-After to every request whose user agent contains
+        ``agent_part``; None: refuse no one again."""
+        self.conn.send(("refuse", agent_part, retry_after) if agent_part is not None else ("refuse",))
 
 
 @contextmanager

@@ -189,8 +189,8 @@ SITE_KEYS: tuple[Key, ...] = (
     Key("render_timeout", "number of seconds", "rendered pages: seconds per page", default=30),
     Key("schedule", "string", "interval (30s, 15m, 2h, 1d) or 5-field cron expression, in the "
         "site's timezone", default="1h"),
-    Key("max_duration", "interval or seconds", "a scheduled crawl running longer is stopped",
-        default="1h"),
+    Key("max_duration", "interval or seconds",
+        "a scheduled crawl (or a run shared by workers) running longer is stopped", default="1h"),
     Key("timezone", "IANA time zone", "for page dates printed without a zone and for cron",
         default="UTC"),
     Key("language", "language code", "stored when the text does not show its language", default="ar"),

@@ -19,6 +19,15 @@ def _which(item: Any) -> str:
 
 
 class OneLineLogFormatter(LogFormatter):
+    def scraped(self, item: Any, response: Any, spider: Any) -> LogFormatterResult:
+        """A debug line per article, which the log level usually drops — but only after the
+        record is made and its secrets masked (crawler.logmask): Scrapy's own pretty-prints
+        the whole article into it, a fifth of a crawl's CPU time (bench.distributed profile)."""
+        result = super().scraped(item, response, spider)
+        args = result["args"]
+        return {**result, "msg": "Scraped %(url)s from %(src)s",
+                "args": {"url": _which(item), "src": args["src"] if isinstance(args, dict) else response}}
+
     def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any) -> LogFormatterResult:
         result = super().dropped(item, exception, response, spider)
         return {**result, "msg": "Dropped %(url)s: %(exception)s",

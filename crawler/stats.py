@@ -46,25 +46,12 @@ PARSE_FAILURES = "rasd/parse_failures"          # required field missing: parse_
 CAPPED = "rasd/capped"                          # work left out by a cap: capped("links"|"requests")
 
 
-def errors(kind: str) -> str:
-    return f"{ERRORS}/{kind}"
-
-
-def articles(outcome: str) -> str:
-    return f"{ARTICLES}/{outcome}"
-
-
-def discovered(reason: str) -> str:
-    return f"{DISCOVERED}/{reason}"
-
-
-def capped(what: str) -> str:
-    return f"{CAPPED}/{what}"
-
-
-def parse_failures(field: str) -> str:
-    return f"{PARSE_FAILURES}/{field}"
-
+# A family's counter for one reason: ``errors("timeout")`` is ``"rasd/errors/timeout"``.
+errors = f"{ERRORS}/{{}}".format
+articles = f"{ARTICLES}/{{}}".format
+discovered = f"{DISCOVERED}/{{}}".format
+capped = f"{CAPPED}/{{}}".format
+parse_failures = f"{PARSE_FAILURES}/{{}}".format
 
 ARTICLES_NEW = articles("new")
 ARTICLES_UPDATED = articles("updated")

@@ -284,3 +284,91 @@ def test_scheduler_with_redis_and_two_workers(news_site: tuple, cluster_for: Cal
     assert len(article_urls(cluster.env)) == 12
     status = run_rasd("status", "bench", "--format", "json", env=cluster.env)
     assert status.returncode == 0, status.stdout  # health judged from the distributed runs
+
+
+def rates_by_worker(site: RunningSite, seconds: float, workers: int) -> list[float]:
+    """Requests per second the site answered each worker (told apart by their user agents)."""
+    before = site.by_agent()
+    time.sleep(seconds)
+    after = site.by_agent()
+    return [sum(n - before.get(agent, 0) for agent, n in after.items() if agent.endswith(f"worker-{i}")) / seconds
+            for i in range(workers)]
+
+
+@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+def test_one_workers_back_off_slows_every_worker(small_site: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
+    """AutoThrottle on, 0.2 s delay, three workers. Mid-crawl the site answers worker 0 — and
+    only it — 429 with Retry-After: 6 (a site rate-limiting one machine's address). Workers
+    1 and 2, never refused, must slow down as much: the back-off is the site's, in Redis.
+    Each worker on its own would go on at its pace, and take worker 0's share too."""
+    cluster = cluster_for(small_site.url)
+    polite = ("-s", "DOWNLOAD_DELAY=0.2", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "AUTOTHROTTLE_ENABLED=True",
+              "-s", "AUTOTHROTTLE_START_DELAY=0.2", "-s", "ITEM_PIPELINES={}")
+    for i in range(3):
+        cluster.worker(*polite, "-s", f"USER_AGENT=Rasd-test worker-{i}")
+    hits0 = small_site.article_hits()
+    cluster.crawl("--backfill")
+    cluster.wait(lambda: small_site.article_hits() - hits0 >= 10, 60, "articles being fetched")
+    before = rates_by_worker(small_site, 8, 3)
+    small_site.refuse("worker-0", 6)
+    try:
+        time.sleep(0.5)  # worker 0's next request is refused
+        after = rates_by_worker(small_site, 8, 3)
+    finally:
+        small_site.refuse(None)  # the site is shared by the module's tests
+    print(f"requests/s by worker: {before} before, {after} after worker 0 was refused")
+    assert min(before) > 0.5, "every worker was crawling before"
+    assert after[0] > 0, "worker 0 asked again (and was refused)"
+    assert after[1] + after[2] < 0.5 * (before[1] + before[2]), "workers 1 and 2 backed off with worker 0"
+
+
+@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+def test_site_concurrency_holds_for_all_workers(small_site: RunningSite,
+                                                cluster_for: Callable[..., Cluster]) -> None:
+    """CONCURRENT_REQUESTS_PER_DOMAIN 2 with three workers, on a site that takes 0.5 s per
+    answer: the site answers at most 2 at once (it would be 6 with each worker on its own)."""
+    cluster = cluster_for(small_site.url)
+    small_site.answer_slowly(0.5)
+    try:
+        for i in range(3):
+            cluster.worker("-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False",
+                           "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "ITEM_PIPELINES={}",
+                           "-s", f"USER_AGENT=Rasd-test worker-{i}")
+        hits0 = small_site.article_hits()
+        cluster.crawl("--backfill")
+        cluster.wait(lambda: small_site.article_hits() - hits0 >= 6, 60, "articles being fetched")
+        small_site.most_at_once()
+        rates = rates_by_worker(small_site, 8, 3)
+        most = small_site.most_at_once()
+    finally:
+        small_site.answer_slowly(0)
+    print(f"requests/s by worker {rates}; at most {most} answered at once")
+    assert sum(1 for r in rates if r > 0) >= 2, "several workers were crawling"
+    assert most <= 2, f"{most} requests at once: the site's concurrency is 2 for all workers"
+    # 2 at a time, 0.5 s each: 4/s at best (measured 3.6); a slot never freed would make it ~0
+    assert sum(rates) >= 1.5, "the site's two slots were kept busy"
+
+
+@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+def test_run_over_max_duration_is_stopped(small_site: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
+    """max_duration 6 s on a backfill that needs far longer at 2 requests/s: the run is
+    closed as timed out, its queue cleared, and the workers fall idle (still up)."""
+    cluster = cluster_for(small_site.url, max_duration="6s")
+    for _ in range(2):
+        cluster.worker("-s", "DOWNLOAD_DELAY=0.5", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False",
+                       "-s", "AUTOTHROTTLE_ENABLED=False")
+    started = time.monotonic()
+    cluster.crawl("--backfill")
+    cluster.wait(lambda: cluster.open_run() is None, 60, "the run to be stopped")
+    took = time.monotonic() - started
+    time.sleep(3)  # in-flight pages finish; nothing they found may be left queued
+    hits = small_site.article_hits()
+    time.sleep(3)
+    assert small_site.article_hits() == hits, "nothing is fetched once the run is stopped"
+    assert all(p.poll() is None for p in cluster.workers)
+    assert_idle(cluster)
+    (run,) = cluster.runs()
+    assert run["status"] == "timeout" and run["trigger"] == "manual"
+    assert any("max_duration (6s)" in sample for sample in run["error_samples"])
+    assert len(article_urls(cluster.env)) < 300
+    assert took < 40, f"stopped {took:.0f} s after it opened, for a limit of 6 s"

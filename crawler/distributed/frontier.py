@@ -43,6 +43,16 @@ logger = logging.getLogger(__name__)
 # Stats that are lists of examples, not counts: kept as Redis lists, the first few of all workers.
 SAMPLE_STATS = (ERROR_SAMPLES, BLOCKED_SAMPLES)
 ACK = "rasd_ack"  # request.meta key: this worker's token for a request taken from Redis
+# A page's children go into the site's queue only while their run is the site's active one:
+# a worker still finishing pages of a run that timed out must not leave them for the next.
+# Sent as EVAL in the flush's MULTI (redis-py's registered scripts in a pipeline cost an
+# extra SCRIPT EXISTS round trip per flush; Redis caches the compiled script either way).
+PUSH_IF_ACTIVE = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('LPUSH', KEYS[2], unpack(ARGV, 3))
+end
+return 0
+"""
 # Hand a list back to the queue's taking end, so the requests a dead worker held go next.
 HAND_BACK = """
 local n = 0
@@ -101,7 +111,8 @@ class Frontier(Scheduler):
         self.dupefilter_ttl = settings.getint("RASD_DUPEFILTER_TTL")
         self.inflight: dict[int, bytes] = {}  # token -> the request's bytes in the processing list
         self.tokens = itertools.count(1)
-        self.outbox: list[Callable[[redis.client.Pipeline], Any]] = []
+        self.outbox: list[Callable[[redis.client.Pipeline], Any]] = []  # acknowledgements
+        self.children: list[bytes] = []  # requests to push, before the acknowledgements
         self.flushed: dict[str, int] = {}     # stats already added to the run's hash
         self.samples_flushed: dict[str, int] = dict.fromkeys(SAMPLE_STATS, 0)
         self.items: dict[int, list[int]] = {}  # token -> [items yielded or -1 while parsing, items done]
@@ -165,8 +176,7 @@ class Frontier(Scheduler):
             if handed_over is not None:  # a redirect to a page already seen: done with
                 self._ack(handed_over)
             return False
-        data = self.queue.encode(request)
-        self.outbox.append(lambda pipe: pipe.lpush(self.queue.key, data))
+        self.children.append(self.queue.encode(request))
         self.stats.inc_value("scheduler/enqueued/redis")
         if handed_over is not None:  # a retry or redirect replaces the request it came from
             self._ack(handed_over)
@@ -244,13 +254,16 @@ class Frontier(Scheduler):
         """Send the outbox as one transaction, with the stats gathered since the last one
         (added to the run's totals); keep it all for later when Redis is away. The stats
         are taken at sending time, so however many attempts it takes, each count goes in once."""
-        if not self.outbox and not stats:
+        if not self.outbox and not self.children and not stats:
             return True
         current = {k: v for k, v in self.stats.get_stats().items()
                    if isinstance(v, int) and not isinstance(v, bool)}
         delta = {k: v - self.flushed.get(k, 0) for k, v in current.items() if v != self.flushed.get(k, 0)}
         samples = {name: (self.stats.get_value(name) or [])[self.samples_flushed[name]:] for name in SAMPLE_STATS}
         pipe = self.server.pipeline(transaction=True)
+        if self.children:
+            pipe.eval(PUSH_IF_ACTIVE, 2, keys.ACTIVE_RUNS, self.queue.key, self.spider.site_name, self.run_id,
+                      *self.children)
         for op in self.outbox:
             op(pipe)
         stats_key = keys.run_stats(self.run_id)
@@ -269,6 +282,7 @@ class Frontier(Scheduler):
             self._away(exc)
             return False
         self.outbox.clear()
+        self.children.clear()
         self.flushed = current
         for name, new in samples.items():
             self.samples_flushed[name] += len(new)

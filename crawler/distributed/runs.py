@@ -40,9 +40,16 @@ from crawler.storage.store import DATABASE_ERRORS, Store, utcnow
 
 logger = logging.getLogger(__name__)
 
-# Ends a run only if it is still the site's active one (a late worker must not end the next).
+# Ends a run only if it is still the site's active one (a late worker must not end the next),
+# and clears what is left of its frontier: nothing after a drained run, the rest of the site's
+# queue and every worker's hands after a timed-out one (their acknowledgements then find
+# nothing to remove, and the children they push are dropped: see frontier.PUSH_IF_ACTIVE).
 _END_RUN = """
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('DEL', KEYS[7])
+  for _, key in ipairs(redis.call('KEYS', ARGV[3])) do redis.call('DEL', key) end
+end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 return 1
 """
@@ -76,7 +83,8 @@ def open_run(server: redis.Redis, store: Store, site: str, trigger: str, backfil
             if pipe.hexists(keys.ACTIVE_RUNS, site):
                 raise redis.WatchError
             pipe.multi()
-            pipe.hset(keys.run_info(run_id), mapping={"site": site, "backfill": int(backfill)})
+            opened, _ = server.time()  # Redis's clock: the one every worker judges max_duration by
+            pipe.hset(keys.run_info(run_id), mapping={"site": site, "backfill": int(backfill), "opened": opened})
             if encoded:
                 pipe.lpush(keys.requests(site), *encoded)
             pipe.hset(keys.ACTIVE_RUNS, site, run_id)
@@ -100,21 +108,34 @@ def drained(server: redis.Redis, site: str) -> bool:
     return bool(server.eval(_DRAINED, 1, keys.requests(site), keys.processing(site, "*")))
 
 
-def close_run(server: redis.Redis, store: Store, site: SiteConfig, run_id: str, webhook: str | None) -> None:
-    """Write the run's record from the sum of every worker's stats, then forget the run."""
+def overdue(server: redis.Redis, site: SiteConfig, run_id: str) -> bool:
+    """The run has been open longer than the site's ``max_duration`` (what the local
+    scheduler kills a crawl process for)."""
+    opened = server.hget(keys.run_info(run_id), "opened")
+    return opened is not None and server.time()[0] - int(opened) >= site.max_duration
+
+
+def close_run(server: redis.Redis, store: Store, site: SiteConfig, run_id: str, webhook: str | None,
+              timed_out: bool = False) -> None:
+    """Write the run's record from the sum of every worker's stats, then forget the run
+    (and, when it ran out of time, the requests it had not reached)."""
     stats: dict[str, Any] = {text(k): int(v) for k, v in server.hgetall(keys.run_stats(run_id)).items()}
     for name in SAMPLE_STATS:
         stats[name] = [text(s) for s in server.lrange(keys.run_samples(run_id, name), 0, -1)]
     fields = stats_fields(stats)
     # content responses are summed over workers: did the site answer usefully at all
     status = blocked_status(run_status("finished", stats.get(CONTENT_RESPONSES, 0)), fields)
-    fields.update(finish_reason="finished",
+    fields.update(finish_reason="timeout" if timed_out else "finished",
                   status="degraded" if status == "ok" and stats.get(DEGRADED) else status)
+    if timed_out:
+        fields["status"] = "timeout"
     apply_update(store, {"_id": ObjectId(run_id), "set": fields})
-    finish_run(store, ObjectId(run_id), fields["status"])
+    finish_run(store, ObjectId(run_id), fields["status"],
+               f"stopped after exceeding max_duration ({site.max_duration}s)" if timed_out else None)
     record_health(store, site, webhook)
-    server.eval(_END_RUN, 6, keys.ACTIVE_RUNS, keys.run_info(run_id), keys.run_stats(run_id),
-                keys.seen(run_id), *(keys.run_samples(run_id, name) for name in SAMPLE_STATS), site.name, run_id)
+    server.eval(_END_RUN, 7, keys.ACTIVE_RUNS, keys.run_info(run_id), keys.run_stats(run_id),
+                keys.seen(run_id), *(keys.run_samples(run_id, name) for name in SAMPLE_STATS),
+                keys.requests(site.name), site.name, run_id, keys.processing(site.name, "*"))
     logger.info("run %s of %s closed: %s, %d request(s), %d new article(s)", run_id, site.name,
                 fields["status"], fields["requests"], fields["articles"]["new"])
 

@@ -6,7 +6,7 @@ from scrapy.settings import Settings
 
 FRONTIER_DEFAULTS = {
     "RASD_WORKER_HEARTBEAT": 5.0,   # seconds between beats; a worker is dead after 3 missed
-    "RASD_WORKER_POLL": 1.0,        # seconds between looks at an empty queue
+    "RASD_WORKER_POLL": 1.0,        # seconds between looks at an empty queue and for new runs
     "RASD_DUPEFILTER_TTL": 7 * 24 * 3600,  # a run's dupefilter outlives it by at most this
     "RASD_SHARED_POLITENESS": True,  # the site's delay holds for all workers together
 }

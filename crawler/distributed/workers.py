@@ -18,6 +18,7 @@ from typing import Any
 import redis
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 from twisted.python.failure import Failure
 
@@ -25,8 +26,10 @@ from crawler.config import SiteConfig
 from crawler.distributed import keys
 from crawler.distributed.connection import REDIS_ERRORS, connect, text
 from crawler.distributed.frontier import HAND_BACK
-from crawler.distributed.runs import run_is_backfill
+from crawler.distributed.runs import close_run, overdue, run_is_backfill
 from crawler.distributed.spider import DistributedNewsSpider
+from crawler.storage.neardup import load_hashing
+from crawler.storage.store import DATABASE_ERRORS, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +72,12 @@ class Worker:
         self.stopping = threading.Event()
 
     def start(self) -> None:
+        load_hashing()
         self.beat(self.server)  # listed before it can take any request
         threading.Thread(target=self.beat_forever, name="rasd-heartbeat", daemon=True).start()
-        self.loop.start(self.settings.getfloat("RASD_WORKER_HEARTBEAT"), now=True).addErrback(
+        # New runs are looked for as often as an empty queue is (not once a heartbeat: a
+        # worker joined a run up to 5 s late, a sixth of a 1,000-page crawl in the bench).
+        self.loop.start(self.settings.getfloat("RASD_WORKER_POLL"), now=True).addErrback(
             lambda f: logger.error("worker loop failed: %s", f.getTraceback()))
         from twisted.internet import reactor  # the one CrawlerProcess installed, not the default
 
@@ -83,8 +89,14 @@ class Worker:
         try:
             reap(self.server)
             runs = {text(k): text(v) for k, v in self.server.hgetall(keys.ACTIVE_RUNS).items()}
+            for site, crawler in list(self.crawling.items()):
+                spider = crawler.spider if crawler.crawling and crawler.engine and crawler.engine.running else None
+                if spider is not None and runs.get(site) != spider.run_id:
+                    self.leave_run(site, crawler)
             for site, run_id in runs.items():
-                if site not in self.crawling and run_id not in self.failed:
+                if site in self.sites and overdue(self.server, self.sites[site], run_id):
+                    self.time_out(self.sites[site], run_id)
+                elif site not in self.crawling and run_id not in self.failed:
                     self.join(site, run_id)
         except REDIS_ERRORS as exc:
             if not self.away:
@@ -94,6 +106,28 @@ class Worker:
         if self.away:
             logger.warning("Redis is back; worker %s goes on", self.id)
             self.away = False
+
+    def leave_run(self, site: str, crawler: Any) -> None:
+        """The run this crawl serves is over (timed out): stop now, not after the requests it
+        already holds — up to CONCURRENT_REQUESTS of them, each waiting for the site's turn."""
+        logger.info("run %s of %s is over: worker %s stops its share", crawler.spider.run_id, site, self.id)
+        deferred_from_coro(crawler.stop_async()).addErrback(
+            lambda f: logger.error("stopping the crawl of %s failed: %s", site, f.getTraceback()))
+
+    def time_out(self, site: SiteConfig, run_id: str) -> None:
+        """The run is over its site's max_duration: one worker closes it as timed out and
+        clears the site's queue; every worker's crawl of it then falls idle and ends, as
+        when a run is drained (``DistributedRunRecorder.spider_idle``)."""
+        if not self.server.set(keys.run_closing(run_id), self.id, nx=True, ex=300):
+            return  # another worker is closing it
+        logger.warning("run %s of %s is over its time limit of %ds: stopping it", run_id, site.name,
+                       site.max_duration)
+        try:
+            with open_store(self.settings["RASD_DB"]) as store:
+                close_run(self.server, store, site, run_id, self.settings.get("RASD_ALERT_WEBHOOK"), timed_out=True)
+        except DATABASE_ERRORS as exc:
+            logger.warning("cannot write the run record of %s yet: %s", site.name, exc)
+            self.server.delete(keys.run_closing(run_id))
 
     def beat_forever(self) -> None:
         """Beats from a thread of its own: a page that keeps the reactor busy for a few

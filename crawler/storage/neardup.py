@@ -44,6 +44,12 @@ def _minhash_class() -> tuple[Any, Any]:
     return MinHash, MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
+def load_hashing() -> None:
+    """For a long-running crawl process (``rasd worker``): load datasketch as it starts,
+    not at its first article with the reactor held for a second."""
+    _minhash_class()
+
+
 @dataclass(frozen=True)
 class Keys:
     signature: bytes       # NUM_PERM little-endian uint32 hash values
