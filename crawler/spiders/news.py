@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -171,9 +171,15 @@ class NewsSpider(scrapy.Spider):
             self.record_error(blocked[0], f"{response.url}: {blocked[1]}")
         return blocked is not None
 
-    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
+    def parse_feed(self, response: Response) -> AsyncIterator[Any]:
+        return self.follow(response, self.feed_entries)
+
+    async def follow(self, response: Response,
+                     entries: Callable[[Response], Awaitable[Found | None]]) -> AsyncIterator[Any]:
+        """The requests a feed or sitemap leads to; once read (or failed), it counts as
+        discovered, so listings wait no longer for it."""
         try:
-            found = await self.feed_entries(response)
+            found = await entries(response)
             if found is not None:
                 for request in [*found.requests, *self.article_requests(found.articles, response.url)]:
                     yield request
@@ -220,14 +226,8 @@ class NewsSpider(scrapy.Spider):
     def probe_failed(self, failure: Failure) -> None:
         self.record_error("feed", f"no entries in feed {failure.request.url}")  # type: ignore[attr-defined]  # set by Scrapy on errback failures
 
-    async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
-        try:
-            found = await self.sitemap_entries(response)
-            if found is not None:
-                for request in [*found.requests, *self.article_requests(found.articles, response.url)]:
-                    yield request
-        finally:
-            self.discovered(response.meta)
+    def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
+        return self.follow(response, self.sitemap_entries)
 
     async def sitemap_entries(self, response: Response) -> Found | None:
         """The sitemap's newest article entries, and the nested sitemaps of an index; None
