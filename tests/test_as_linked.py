@@ -64,7 +64,12 @@ def test_wordpress_site_with_lower_case_permalinks_is_crawled_completely(
     # (raw Arabic, which is sent upper-case, and upper-case hex) reached it by following the
     # server's redirect. Post 0, linked again in upper-case hex, is not requested twice.
     assert sorted(site.served_posts()) == sorted(p.path for p in site.posts)
-    assert sorted(site.other_spellings()) == sorted(p.upper_path for p in site.hidden)
+    # Post 0 is also the read-also link of post 15 (in upper-case hex), which the sitemap
+    # leads to: when post 15 is read before the front page, that spelling is the one
+    # requested first and redirected — still one fetch of post 0, as served_posts shows.
+    others = site.other_spellings()
+    assert len(others) == len(set(others))
+    assert {p.upper_path for p in site.hidden} <= set(others) <= {p.upper_path for p in [*site.hidden, site.posts[0]]}
     assert site.requests.count("/?p=3") == 1
 
     docs = {d["title"]: d for d in stored(rasd_env)}
