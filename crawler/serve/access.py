@@ -1,10 +1,11 @@
 """The app's one way to the store: reads run on the store's own thread(s), never on the
 event loop, and a database that went away is a :class:`StoreDown` (503) until it is back.
 
-The embedded store's SQLite connections may only be used by the thread that opened them,
-so it gets one thread (SQLite serialises its reads anyway); MongoDB's client is
-thread-safe and gets several. The store is opened at the first request and kept, because
-litemongo rebuilds its indexes whenever a connection opens; after a failure it is dropped
+The embedded store gets one thread and one connection: SQLite in WAL mode reads in
+parallel, but Python's sqlite3 retakes the GIL at every row, and a pool of reader
+connections ran searches (thousands of rows each) slower than one thread
+(bench/RESULTS-serve.md, "Tried and rejected"). MongoDB's client is thread-safe and gets
+several. The store is opened at the first request and kept; after a failure it is dropped
 and reopened on the next request, which is how the app recovers by itself.
 """
 
